@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef BARCO_UTIL_H
+#define BARCO_UTIL_H
+
+#include <dirent.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "barco/error.h"
+
+/* ---- allocation: out of memory is fatal (message + abort), as in crun ---- */
+void *bc_xmalloc(size_t n);
+void *bc_xcalloc(size_t nmemb, size_t size);
+void *bc_xrealloc(void *p, size_t n);
+char *bc_xstrdup(const char *s);
+char *bc_xstrndup(const char *s, size_t n);
+char *bc_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- cleanup helpers ---- */
+void bc_freep(void *p);    /* void **  */
+void bc_closep(int *fd);   /* keeps errno, never retries */
+void bc_fclosep(FILE **f); /* keeps errno */
+void bc_closedirp(DIR **d);
+void bc_strv_freep(char ***v);
+void bc_strv_free(char **v);
+
+#define cleanup_free   __attribute__((cleanup(bc_freep)))
+#define cleanup_close  __attribute__((cleanup(bc_closep)))
+#define cleanup_fclose __attribute__((cleanup(bc_fclosep)))
+#define cleanup_dir    __attribute__((cleanup(bc_closedirp)))
+#define cleanup_strv   __attribute__((cleanup(bc_strv_freep)))
+
+#define steal_ptr(p)                                                                               \
+	({                                                                                         \
+		__typeof__(p) stolen_ = (p);                                                       \
+		(p) = NULL;                                                                        \
+		stolen_;                                                                           \
+	})
+#define steal_fd(fd)                                                                               \
+	({                                                                                         \
+		int stolen_fd_ = (fd);                                                             \
+		(fd) = -1;                                                                         \
+		stolen_fd_;                                                                        \
+	})
+
+#define BC_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- I/O ---- */
+/* Write all of buf, retrying on EINTR and short writes.  Returns 0 or -1 with errno. */
+int bc_write_all(int fd, const void *buf, size_t len);
+/* Read until EOF into a NUL-terminated malloc'd buffer.  Fails with EFBIG past max bytes. */
+int bc_read_all(int fd, size_t max, char **out, size_t *len);
+/* Read a whole file.  Error message names the path. */
+int bc_read_file(const char *path, size_t max, char **out, size_t *len, bc_error_t **err);
+int bc_read_file_at(int dirfd, const char *name, size_t max, char **out, size_t *len,
+		    bc_error_t **err);
+/* Write data to dirfd/name atomically: a temporary file in the same directory, fsync-free,
+ * renamed over the target.  Error message names the path as shown_path. */
+int bc_write_file_atomic_at(int dirfd, const char *name, const char *data, size_t len, mode_t mode,
+			    bc_error_t **err);
+int bc_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode,
+			 bc_error_t **err);
+/* Write a short string into an existing file (proc/sysfs knobs). */
+int bc_write_file_str(const char *path, const char *s, bc_error_t **err);
+
+/* mkdir -p; existing directories are fine. */
+int bc_mkdir_p(const char *path, mode_t mode, bc_error_t **err);
+
+/* ---- strings ---- */
+bool bc_str_has_prefix(const char *s, const char *prefix);
+size_t bc_strv_len(char *const *v);
+char **bc_strv_dup(char *const *v);
+/* Parse a decimal integer, whole string; returns 0 or -1 (errno EINVAL/ERANGE). */
+int bc_parse_int64(const char *s, int64_t *out);
+int bc_parse_uint64(const char *s, uint64_t *out);
+
+/* ---- processes ---- */
+/* Start time (field 22 of /proc/PID/stat, clock ticks since boot); 0 on failure. */
+uint64_t bc_proc_start_time(pid_t pid);
+/* State letter (field 3 of /proc/PID/stat), or 0 if the process does not exist. */
+char bc_proc_state(pid_t pid);
+/* pidfd_open / pidfd_send_signal wrappers (raw syscalls). */
+int bc_pidfd_open(pid_t pid, unsigned int flags);
+int bc_pidfd_send_signal(int pidfd, int sig, unsigned int flags);
+
+/* Current time as RFC 3339 with nanoseconds, UTC ("2026-11-29T03:33:31.123456789Z"). */
+char *bc_rfc3339_now(void);
+
+#endif

@@ -1,0 +1,428 @@
+/* SPDX-License-Identifier: MIT */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "barco/util.h"
+
+static void __attribute__((noreturn)) oom(void)
+{
+	static const char msg[] = "barco: out of memory\n";
+
+	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	abort();
+}
+
+void *bc_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+void *bc_xcalloc(size_t nmemb, size_t size)
+{
+	void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
+
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+void *bc_xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+char *bc_xstrdup(const char *s)
+{
+	char *r;
+
+	if (s == NULL)
+		return NULL;
+	r = strdup(s);
+	if (r == NULL)
+		oom();
+	return r;
+}
+
+char *bc_xstrndup(const char *s, size_t n)
+{
+	char *r = strndup(s, n);
+
+	if (r == NULL)
+		oom();
+	return r;
+}
+
+char *bc_xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *r;
+
+	va_start(ap, fmt);
+	if (vasprintf(&r, fmt, ap) < 0)
+		oom();
+	va_end(ap);
+	return r;
+}
+
+void bc_freep(void *p)
+{
+	void **pp = p;
+
+	free(*pp);
+	*pp = NULL;
+}
+
+void bc_closep(int *fd)
+{
+	int saved = errno;
+
+	/* Never retry close(): on Linux the fd is gone even when close reports EINTR. */
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+	errno = saved;
+}
+
+void bc_fclosep(FILE **f)
+{
+	int saved = errno;
+
+	if (*f != NULL)
+		fclose(*f);
+	*f = NULL;
+	errno = saved;
+}
+
+void bc_closedirp(DIR **d)
+{
+	int saved = errno;
+
+	if (*d != NULL)
+		closedir(*d);
+	*d = NULL;
+	errno = saved;
+}
+
+void bc_strv_free(char **v)
+{
+	if (v == NULL)
+		return;
+	for (char **p = v; *p; p++)
+		free(*p);
+	free(v);
+}
+
+void bc_strv_freep(char ***v)
+{
+	bc_strv_free(*v);
+	*v = NULL;
+}
+
+size_t bc_strv_len(char *const *v)
+{
+	size_t n = 0;
+
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+char **bc_strv_dup(char *const *v)
+{
+	size_t n = bc_strv_len(v);
+	char **r;
+
+	if (v == NULL)
+		return NULL;
+	r = bc_xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		r[i] = bc_xstrdup(v[i]);
+	return r;
+}
+
+bool bc_str_has_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+int bc_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int bc_read_all(int fd, size_t max, char **out, size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	cleanup_free char *buf = bc_xmalloc(cap + 1);
+
+	for (;;) {
+		ssize_t r;
+
+		if (n == cap) {
+			if (cap > max) {
+				errno = EFBIG;
+				return -1;
+			}
+			cap *= 2;
+			buf = bc_xrealloc(buf, cap + 1);
+		}
+		r = read(fd, buf + n, cap - n);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n > max) {
+			errno = EFBIG;
+			return -1;
+		}
+	}
+	buf[n] = '\0';
+	*out = steal_ptr(buf);
+	if (len)
+		*len = n;
+	return 0;
+}
+
+int bc_read_file_at(int dirfd, const char *name, size_t max, char **out, size_t *len,
+		    bc_error_t **err)
+{
+	cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return bc_error_errno(err, "open %s", name);
+	if (bc_read_all(fd, max, out, len) < 0) {
+		if (errno == EFBIG)
+			return bc_error_set(err, 0, "read %s: file larger than %zu bytes", name,
+					    max);
+		return bc_error_errno(err, "read %s", name);
+	}
+	return 0;
+}
+
+int bc_read_file(const char *path, size_t max, char **out, size_t *len, bc_error_t **err)
+{
+	return bc_read_file_at(AT_FDCWD, path, max, out, len, err);
+}
+
+int bc_write_file_atomic_at(int dirfd, const char *name, const char *data, size_t len, mode_t mode,
+			    bc_error_t **err)
+{
+	cleanup_free char *tmp = bc_xasprintf(".%s.tmp.%d", name, (int)getpid());
+	cleanup_close int fd = -1;
+
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return bc_error_errno(err, "create %s", tmp);
+	if (bc_write_all(fd, data, len) < 0) {
+		bc_error_errno(err, "write %s", tmp);
+		unlinkat(dirfd, tmp, 0);
+		return -1;
+	}
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
+		bc_error_errno(err, "rename %s to %s", tmp, name);
+		unlinkat(dirfd, tmp, 0);
+		return -1;
+	}
+	return 0;
+}
+
+int bc_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode,
+			 bc_error_t **err)
+{
+	cleanup_free char *dir = bc_xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	cleanup_close int dfd = -1;
+	const char *base = path;
+
+	if (slash) {
+		base = path + (slash - dir) + 1;
+		if (slash == dir)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		dfd = open(dir, O_DIRECTORY | O_CLOEXEC | O_PATH);
+		if (dfd < 0)
+			return bc_error_errno(err, "open directory %s", dir);
+	}
+	if (bc_write_file_atomic_at(slash ? dfd : AT_FDCWD, base, data, len, mode, err) < 0)
+		return bc_error_wrap(err, "write %s", path);
+	return 0;
+}
+
+int bc_write_file_str(const char *path, const char *s, bc_error_t **err)
+{
+	cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return bc_error_errno(err, "open %s", path);
+	if (bc_write_all(fd, s, strlen(s)) < 0)
+		return bc_error_errno(err, "write %s to %s", s, path);
+	return 0;
+}
+
+int bc_mkdir_p(const char *path, mode_t mode, bc_error_t **err)
+{
+	cleanup_free char *p = bc_xstrdup(path);
+
+	for (char *s = p + 1;; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+
+		*s = '\0';
+		if (mkdir(p, mode) < 0 && errno != EEXIST)
+			return bc_error_errno(err, "mkdir %s", p);
+		*s = c;
+		if (c == '\0')
+			break;
+	}
+	return 0;
+}
+
+int bc_parse_int64(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (s == NULL || *s == '\0' || isspace((unsigned char)*s)) {
+		errno = EINVAL;
+		return -1;
+	}
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0)
+		return -1;
+	if (*end != '\0') {
+		errno = EINVAL;
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int bc_parse_uint64(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (s == NULL || !isdigit((unsigned char)*s)) {
+		errno = EINVAL;
+		return -1;
+	}
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0)
+		return -1;
+	if (*end != '\0') {
+		errno = EINVAL;
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Fields of /proc/PID/stat after the command name, which may itself hold spaces and ')'. */
+static char *proc_stat_after_comm(pid_t pid, char *buf, size_t size)
+{
+	char path[64];
+	cleanup_close int fd = -1;
+	ssize_t n;
+	char *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	n = read(fd, buf, size - 1);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (p == NULL || p[1] != ' ')
+		return NULL;
+	return p + 2;
+}
+
+char bc_proc_state(pid_t pid)
+{
+	char buf[1024];
+	char *p = proc_stat_after_comm(pid, buf, sizeof(buf));
+
+	return p ? *p : 0;
+}
+
+uint64_t bc_proc_start_time(pid_t pid)
+{
+	char buf[1024];
+	char *p = proc_stat_after_comm(pid, buf, sizeof(buf));
+	unsigned long long v = 0;
+
+	if (p == NULL)
+		return 0;
+	/* p is field 3 (state); starttime is field 22. */
+	for (int field = 3; field < 22; field++) {
+		p = strchr(p, ' ');
+		if (p == NULL)
+			return 0;
+		p++;
+	}
+	if (sscanf(p, "%llu", &v) != 1)
+		return 0;
+	return v;
+}
+
+int bc_pidfd_open(pid_t pid, unsigned int flags)
+{
+	return (int)syscall(SYS_pidfd_open, pid, flags);
+}
+
+int bc_pidfd_send_signal(int pidfd, int sig, unsigned int flags)
+{
+	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, flags);
+}
+
+char *bc_rfc3339_now(void)
+{
+	struct timespec ts;
+	struct tm tm;
+	char buf[64];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	return bc_xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
+}
