@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The sync protocol: one SOCK_SEQPACKET packet per message, a fixed header then the payload.
+ * Packets keep message boundaries, so a reader never sees half a message or two at once.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "barco/sync.h"
+#include "barco/util.h"
+
+/* Both ends are the same binary on the same host: native byte order, no implicit padding. */
+struct sync_wire {
+	uint32_t type;
+	int32_t errnum;
+	int64_t value;
+	uint32_t len;
+	uint32_t reserved;
+};
+static_assert(sizeof(struct sync_wire) == 24, "sync header must have no padding");
+
+#define SYNC_PACKET_MAX (sizeof(struct sync_wire) + BC_SYNC_MAX_PAYLOAD)
+
+static const char *const type_names[] = {
+    [BC_SYNC_NONE] = "NONE",
+    [BC_SYNC_ERROR] = "ERROR",
+    [BC_SYNC_USERNS_READY] = "USERNS_READY",
+    [BC_SYNC_USERNS_DONE] = "USERNS_DONE",
+    [BC_SYNC_CREATE_RUNTIME] = "CREATE_RUNTIME",
+    [BC_SYNC_CREATE_RUNTIME_DONE] = "CREATE_RUNTIME_DONE",
+    [BC_SYNC_READY] = "READY",
+    [BC_SYNC_PID] = "PID",
+    [BC_SYNC_CONTINUE] = "CONTINUE",
+    [BC_SYNC_CONSOLE] = "CONSOLE",
+};
+
+const char *sync_type_name(enum bc_sync_type t)
+{
+	if ((size_t)t >= BC_ARRAY_SIZE(type_names))
+		return "UNKNOWN";
+	return type_names[t];
+}
+
+/* A type added to the enum without a name here is refused on send, so it cannot go unnoticed. */
+static bool type_valid(uint32_t t)
+{
+	return t > BC_SYNC_NONE && t < BC_ARRAY_SIZE(type_names);
+}
+
+static int send_packet(int fd, const char *buf, size_t n)
+{
+	ssize_t r;
+
+	do
+		r = send(fd, buf, n, MSG_NOSIGNAL);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -1;
+	/* A seqpacket send is all or nothing; anything else is a kernel surprise. */
+	if ((size_t)r != n) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	return 0;
+}
+
+static int send_raw(int fd, uint32_t type, int errnum, int64_t value, const char *payload,
+		    size_t len)
+{
+	char buf[SYNC_PACKET_MAX];
+	struct sync_wire hdr = {
+	    .type = type,
+	    .errnum = errnum,
+	    .value = value,
+	    .len = (uint32_t)len,
+	};
+
+	memcpy(buf, &hdr, sizeof(hdr));
+	if (len > 0)
+		memcpy(buf + sizeof(hdr), payload, len);
+	return send_packet(fd, buf, sizeof(hdr) + len);
+}
+
+int sync_send(int fd, enum bc_sync_type type, int errnum, int64_t value, const char *payload,
+	      bc_error_t **err)
+{
+	size_t len = payload ? strlen(payload) : 0;
+
+	if (!type_valid(type))
+		return bc_error_set(err, 0, "sending sync message: invalid type %d", (int)type);
+	if (len > BC_SYNC_MAX_PAYLOAD)
+		return bc_error_set(err, 0,
+				    "sending sync message %s: payload of %zu bytes exceeds the "
+				    "limit of %d",
+				    sync_type_name(type), len, BC_SYNC_MAX_PAYLOAD);
+	if (send_raw(fd, type, errnum, value, payload, len) < 0)
+		return bc_error_errno(err, "sending sync message %s", sync_type_name(type));
+	return 0;
+}
+
+int sync_send_error(int fd, const bc_error_t *e)
+{
+	const char *text = e && e->msg ? e->msg : "unknown error";
+	size_t len = strlen(text);
+
+	/* The error must get through: a long message is cut rather than dropped. */
+	if (len > BC_SYNC_MAX_PAYLOAD)
+		len = BC_SYNC_MAX_PAYLOAD;
+	return send_raw(fd, BC_SYNC_ERROR, e ? e->errnum : 0, 0, text, len);
+}
+
+static int recv_packet(int fd, char *buf, size_t size, ssize_t *n)
+{
+	do
+		/* MSG_TRUNC: the real packet length, so an oversized packet is caught, not cut. */
+		*n = recv(fd, buf, size, MSG_TRUNC | MSG_CMSG_CLOEXEC);
+	while (*n < 0 && errno == EINTR);
+	return *n < 0 ? -1 : 0;
+}
+
+static int eof_error(bc_error_t **err)
+{
+	bool fresh = err != NULL && *err == NULL;
+
+	bc_error_set(err, 0,
+		     "container init exited unexpectedly (it closed the sync socket without "
+		     "reporting an error; it may have been killed, see dmesg)");
+	if (fresh)
+		(*err)->errnum = EPIPE;
+	return -1;
+}
+
+static int check_packet(const struct sync_wire *hdr, size_t n, bc_error_t **err)
+{
+	if (n > SYNC_PACKET_MAX)
+		return bc_error_set(err, 0,
+				    "receiving sync message: packet of %zu bytes exceeds the limit "
+				    "of %zu",
+				    n, SYNC_PACKET_MAX);
+	if (n < sizeof(*hdr))
+		return bc_error_set(err, 0,
+				    "receiving sync message: short packet of %zu bytes (header is "
+				    "%zu)",
+				    n, sizeof(*hdr));
+	if (hdr->len != n - sizeof(*hdr))
+		return bc_error_set(err, 0,
+				    "receiving sync message: header announces %u payload bytes, "
+				    "packet carries %zu",
+				    hdr->len, n - sizeof(*hdr));
+	if (!type_valid(hdr->type))
+		return bc_error_set(err, 0, "receiving sync message: unknown type %u", hdr->type);
+	return 0;
+}
+
+int sync_recv(int fd, bc_sync_msg_t *msg, bc_error_t **err)
+{
+	char buf[SYNC_PACKET_MAX];
+	struct sync_wire hdr = {0};
+	ssize_t n;
+
+	memset(msg, 0, sizeof(*msg));
+	if (recv_packet(fd, buf, sizeof(buf), &n) < 0) {
+		if (errno == ECONNRESET)
+			return eof_error(err);
+		return bc_error_errno(err, "receiving sync message");
+	}
+	if (n == 0)
+		return eof_error(err);
+	memcpy(&hdr, buf, (size_t)n < sizeof(hdr) ? (size_t)n : sizeof(hdr));
+	if (check_packet(&hdr, (size_t)n, err) < 0)
+		return -1;
+	msg->type = hdr.type;
+	msg->errnum = hdr.errnum;
+	msg->value = hdr.value;
+	msg->len = hdr.len;
+	memcpy(msg->payload, buf + sizeof(hdr), hdr.len);
+	msg->payload[hdr.len] = '\0';
+	return 0;
+}
+
+int sync_expect(int fd, enum bc_sync_type type, bc_sync_msg_t *msg, bc_error_t **err)
+{
+	bool fresh = err != NULL && *err == NULL;
+
+	if (sync_recv(fd, msg, err) < 0)
+		return -1;
+	if (msg->type == (uint32_t)type)
+		return 0;
+	if (msg->type == BC_SYNC_ERROR) {
+		/* The child's message is already complete ("mounting `proc`: ..."): pass it
+		 * on verbatim, with its errno, and without a second strerror. */
+		bc_error_set(err, 0, "%s",
+			     msg->len > 0 ? msg->payload
+					  : "container init failed without a message");
+		if (fresh)
+			(*err)->errnum = msg->errnum;
+		return -1;
+	}
+	return bc_error_set(err, 0, "unexpected message %s from container init (expected %s)",
+			    sync_type_name(msg->type), sync_type_name(type));
+}
