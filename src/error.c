@@ -9,7 +9,7 @@
 #include "barco/util.h"
 
 static int error_vset(bc_error_t **err, int errnum, const char *fmt, va_list ap)
-	__attribute__((format(printf, 3, 0)));
+    __attribute__((format(printf, 3, 0)));
 
 static int error_vset(bc_error_t **err, int errnum, const char *fmt, va_list ap)
 {

@@ -128,7 +128,8 @@ START_TEST(log_json_line)
 	bc_log(BC_LOG_INFO, "hello \"%s\"", "x");
 	bc_log_close();
 	ck_assert_int_eq(bc_read_file(path, 4096, &data, NULL, NULL), 0);
-	ck_assert_ptr_nonnull(strstr(data, "{\"level\":\"info\",\"msg\":\"hello \\\"x\\\"\",\"time\":\""));
+	ck_assert_ptr_nonnull(
+	    strstr(data, "{\"level\":\"info\",\"msg\":\"hello \\\"x\\\"\",\"time\":\""));
 	ck_assert_int_eq(data[strlen(data) - 1], '\n');
 	free(data);
 	unlink(path);

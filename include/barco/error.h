@@ -16,7 +16,7 @@ typedef struct bc_error {
 /* Set *err (if err is not NULL and *err is NULL) and return -1.  When errnum != 0,
  * ": strerror(errnum)" is appended to the message. */
 int bc_error_set(bc_error_t **err, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Same as bc_error_set with errnum = errno at the time of the call. */
 int bc_error_errno(bc_error_t **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -20,7 +20,7 @@ char *bc_xstrndup(const char *s, size_t n);
 char *bc_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- cleanup helpers ---- */
-void bc_freep(void *p);    /* void **  */
+void bc_freep(void *p);	   /* void **  */
 void bc_closep(int *fd);   /* keeps errno, never retries */
 void bc_fclosep(FILE **f); /* keeps errno */
 void bc_closedirp(DIR **d);

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef BARCO_CONTAINER_H
+#define BARCO_CONTAINER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "barco/error.h"
+#include "barco/spec.h"
+#include "barco/state_json.h"
+
+typedef struct bc_create_opts {
+	const char *root; /* --root */
+	const char *id;
+	const char *bundle; /* absolute */
+	const char *pid_file;
+	const char *console_socket;
+	bool no_pivot, no_new_keyring;
+	int preserve_fds;
+	/* An in-memory config (run --rootfs) instead of BUNDLE/config.json: */
+	const char *config_json; /* the document; NULL: read BUNDLE/config.json */
+} bc_create_opts_t;
+
+typedef struct bc_created {
+	pid_t pid;
+	int console_fd; /* pty master kept by the caller (run -t), else -1 */
+} bc_created_t;
+
+int container_create(const bc_create_opts_t *o, bc_created_t *out, bc_error_t **err);
+int container_start(const char *root, const char *id, bc_error_t **err);
+/* The `barco state` JSON of one container, status derived live. */
+char *container_state_json(const char *root, const char *id, bc_error_t **err);
+int container_kill(const char *root, const char *id, int sig, bool all, bc_error_t **err);
+int container_delete(const char *root, const char *id, bool force, bc_error_t **err);
+/* Every container's state, status derived live (creating ones included). */
+int container_list(const char *root, bc_state_t ***states, size_t *n, bc_error_t **err);
+
+/* Status of a loaded record, looked up live: creating, created, running, stopped. */
+const char *container_status(int dirfd, const bc_state_t *st);
+
+#endif

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef BARCO_INIT_H
+#define BARCO_INIT_H
+
+#include <stdbool.h>
+
+#include "barco/ns.h"
+#include "barco/spec.h"
+#include "barco/state_json.h"
+
+/* Everything the container's init needs, prepared by the runtime before clone. */
+typedef struct bc_init_config {
+	const bc_spec_t *spec;
+	const char *rootfs; /* absolute host path */
+	int sync_fd;	    /* child end of the socketpair */
+	int fifo_fd;	    /* O_PATH fd of exec.fifo; -1 for `exec`-style immediate start */
+	bc_ns_fds_t ns;	    /* namespaces to join */
+	bool new_userns;    /* the parent writes our id maps before we go on */
+	bool no_pivot;
+	bool no_new_keyring;
+	int preserve_fds;	 /* extra fds after 0-2 kept for the process (incl. LISTEN_FDS) */
+	int listen_fds;		 /* LISTEN_FDS value to give the process, 0 for none */
+	const bc_state_t *state; /* id, bundle, annotations: for the hooks run by the init */
+	int lock_fd;		 /* the runtime's state lock, closed first: start must get it */
+} bc_init_config_t;
+
+/* The container's init, run in the child right after clone.  Never returns: it either
+ * execs the process or reports the error over sync_fd and exits 1. */
+void init_main(const bc_init_config_t *c) __attribute__((noreturn));
+
+/* Look up an executable: a name with '/' is checked as is, otherwise each PATH entry.
+ * Returns a malloc'd path, or NULL with runc's wording:
+ *   exec: "foo": executable file not found in $PATH */
+char *init_lookup_executable(const char *name, const char *path_env, bc_error_t **err);
+
+#endif

@@ -1,0 +1,538 @@
+/* SPDX-License-Identifier: MIT */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "barco/container.h"
+#include "barco/hooks.h"
+#include "barco/log.h"
+#include "barco/ns.h"
+#include "barco/spawn.h"
+#include "barco/state_store.h"
+#include "barco/util.h"
+
+#define CONFIG_COPY "config.json"
+
+const char *container_status(int dirfd, const bc_state_t *st)
+{
+	char s;
+
+	if (st->pid <= 0)
+		return "creating";
+	/* A pid whose start time differs is somebody else's process: ours has stopped. */
+	if (bc_proc_start_time(st->pid) != st->start_time)
+		return "stopped";
+	s = bc_proc_state(st->pid);
+	if (s == 0 || s == 'Z' || s == 'X')
+		return "stopped";
+	if (faccessat(dirfd, "exec.fifo", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return "created";
+	return "running";
+}
+
+/* Removes the state entry unless disarmed: create leaves nothing behind on failure. */
+struct entry_guard {
+	int rootfd;
+	const char *id;
+};
+
+static void entry_guard_cleanup(struct entry_guard *g)
+{
+	if (g->id)
+		state_store_remove(g->rootfd, g->id, NULL);
+}
+
+static char *container_rootfs(const bc_spec_t *spec, const char *bundle, bc_error_t **err)
+{
+	cleanup_free char *joined = NULL;
+	char resolved[PATH_MAX];
+	struct stat st;
+
+	if (spec->root_path == NULL)
+		return bc_error_set(err, 0, "config.json: root.path: missing required property"),
+		       NULL;
+	joined = spec->root_path[0] == '/' ? bc_xstrdup(spec->root_path)
+					   : bc_xasprintf("%s/%s", bundle, spec->root_path);
+	if (realpath(joined, resolved) == NULL)
+		return bc_error_errno(err, "rootfs %s", joined), NULL;
+	if (stat(resolved, &st) < 0)
+		return bc_error_errno(err, "rootfs %s", resolved), NULL;
+	if (!S_ISDIR(st.st_mode))
+		return bc_error_set(err, ENOTDIR, "rootfs %s", resolved), NULL;
+	return bc_xstrdup(resolved);
+}
+
+static int container_write_pid_file(const char *path, pid_t pid, bc_error_t **err)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+
+	if (bc_write_file_atomic(path, buf, (size_t)n, 0644, err) < 0)
+		return bc_error_wrap(err, "pid file");
+	return 0;
+}
+
+static bc_spec_t *container_load_spec(const bc_create_opts_t *o, char **raw, size_t *len,
+				      bc_error_t **err)
+{
+	bc_spec_t *spec;
+
+	if (o->config_json) {
+		*raw = bc_xstrdup(o->config_json);
+		*len = strlen(*raw);
+	} else {
+		cleanup_free char *path = bc_xasprintf("%s/config.json", o->bundle);
+
+		if (bc_read_file(path, BC_SPEC_MAX_SIZE + 1, raw, len, err) < 0) {
+			if (*err && (*err)->errnum == EFBIG) {
+				bc_error_free(*err);
+				*err = NULL;
+				return bc_error_set(err, 0,
+						    "config.json: document larger than 16 "
+						    "MiB"),
+				       NULL;
+			}
+			return NULL;
+		}
+	}
+	spec = bc_spec_parse("config.json", *raw, *len, err);
+	if (spec == NULL)
+		return NULL;
+	if (spec->process == NULL) {
+		bc_spec_free(spec);
+		return bc_error_set(err, 0,
+				    "config.json: process: missing (a container needs a "
+				    "process to run)"),
+		       NULL;
+	}
+	if (ns_validate(spec, err) < 0) {
+		bc_spec_free(spec);
+		return NULL;
+	}
+	return spec;
+}
+
+static int container_spawn_and_record(const bc_create_opts_t *o, const bc_spec_t *spec, int dirfd,
+				      int lockfd, bc_state_t *st, bc_created_t *out,
+				      bc_error_t **err)
+{
+	bc_spawn_opts_t so = {.spec = spec,
+			      .rootfs = st->rootfs,
+			      .state_dirfd = dirfd,
+			      .no_pivot = o->no_pivot,
+			      .no_new_keyring = o->no_new_keyring,
+			      .preserve_fds = o->preserve_fds,
+			      .console_socket = o->console_socket,
+			      .state = st,
+			      .lock_fd = lockfd};
+	bc_spawn_result_t res;
+
+	if (spec->process->terminal && o->console_socket == NULL && out == NULL)
+		return bc_error_set(err, 0,
+				    "process.terminal is true: create needs "
+				    "--console-socket to pass the terminal on");
+	if (spawn_init(&so, &res, err) < 0)
+		return -1;
+	st->pid = res.pid;
+	st->start_time = bc_proc_start_time(res.pid);
+	if (state_store_write(dirfd, st, err) < 0 ||
+	    (o->pid_file && container_write_pid_file(o->pid_file, res.pid, err) < 0)) {
+		kill(res.pid, SIGKILL);
+		waitpid(res.pid, NULL, 0);
+		if (res.console_fd >= 0)
+			close(res.console_fd);
+		return -1;
+	}
+	if (out) {
+		out->pid = res.pid;
+		out->console_fd = res.console_fd;
+	} else if (res.console_fd >= 0) {
+		close(res.console_fd);
+	}
+	return 0;
+}
+
+int container_create(const bc_create_opts_t *o, bc_created_t *out, bc_error_t **err)
+{
+	cleanup_spec bc_spec_t *spec = NULL;
+	cleanup_free char *raw = NULL;
+	cleanup_free char *rootfs = NULL;
+	cleanup_free char *created = NULL;
+	cleanup_close int rootfd = -1;
+	cleanup_close int dirfd = -1;
+	cleanup_close int lockfd = -1;
+	__attribute__((cleanup(entry_guard_cleanup))) struct entry_guard guard = {-1, NULL};
+	size_t len = 0;
+	bc_state_t st = {0};
+
+	if (state_store_check_id(o->id, err) < 0)
+		return -1;
+	spec = container_load_spec(o, &raw, &len, err);
+	if (spec == NULL)
+		return -1;
+	rootfs = container_rootfs(spec, o->bundle, err);
+	if (rootfs == NULL)
+		return -1;
+	rootfd = state_store_open_root(o->root, err);
+	if (rootfd < 0)
+		return -1;
+	dirfd = state_store_reserve(rootfd, o->id, err);
+	if (dirfd < 0)
+		return -1;
+	guard.rootfd = rootfd;
+	guard.id = o->id;
+	lockfd = state_store_lock(dirfd, true, err);
+	if (lockfd < 0)
+		return -1;
+	if (mkfifoat(dirfd, "exec.fifo", 0600) < 0)
+		return bc_error_errno(err, "create exec.fifo in %s/%s", o->root, o->id);
+	if (bc_write_file_atomic_at(dirfd, CONFIG_COPY, raw, len, 0600, err) < 0)
+		return bc_error_wrap(err, "save config in %s/%s", o->root, o->id);
+
+	created = bc_rfc3339_now();
+	st.oci_version = BC_OCI_VERSION;
+	st.id = (char *)o->id;
+	st.status = "created";
+	st.bundle = (char *)o->bundle;
+	st.annotations = spec->annotations;
+	st.n_annotations = spec->n_annotations;
+	st.rootfs = rootfs;
+	st.created = created;
+	st.owner = (uint32_t)geteuid();
+	if (container_spawn_and_record(o, spec, dirfd, lockfd, &st, out, err) < 0)
+		return -1;
+	guard.id = NULL;
+	return 0;
+}
+
+/* Open, lock and read one container's record. */
+static bc_state_t *container_open(const char *root, const char *id, bool exclusive, int *dirfd_out,
+				  int *lockfd_out, bc_error_t **err)
+{
+	cleanup_close int rootfd = -1;
+	cleanup_close int dirfd = -1;
+	cleanup_close int lockfd = -1;
+	bc_state_t *st;
+
+	if (state_store_check_id(id, err) < 0)
+		return NULL;
+	rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0) {
+		if (errno == ENOENT)
+			return bc_error_set(err, 0, "container does not exist: %s", id), NULL;
+		return bc_error_errno(err, "open state directory %s", root), NULL;
+	}
+	dirfd = state_store_open(rootfd, id, err);
+	if (dirfd < 0)
+		return NULL;
+	lockfd = state_store_lock(dirfd, exclusive, err);
+	if (lockfd < 0)
+		return NULL;
+	if (faccessat(dirfd, "state.json", F_OK, 0) < 0 && errno == ENOENT) {
+		/* A create that is still running, or one that died half way. */
+		st = bc_xcalloc(1, sizeof(*st));
+		st->oci_version = bc_xstrdup(BC_OCI_VERSION);
+		st->id = bc_xstrdup(id);
+		st->bundle = bc_xstrdup("");
+	} else {
+		st = state_store_read(dirfd, err);
+		if (st == NULL)
+			return NULL;
+	}
+	free(st->status);
+	st->status = bc_xstrdup(container_status(dirfd, st));
+	*dirfd_out = steal_fd(dirfd);
+	*lockfd_out = steal_fd(lockfd);
+	return st;
+}
+
+static bc_spec_t *container_saved_spec(int dirfd, bc_error_t **err)
+{
+	cleanup_free char *raw = NULL;
+	size_t len;
+
+	if (bc_read_file_at(dirfd, CONFIG_COPY, BC_SPEC_MAX_SIZE + 1, &raw, &len, err) < 0)
+		return NULL;
+	return bc_spec_parse("config.json", raw, len, err);
+}
+
+/* Block until the process behind pidfd exits, at most timeout_ms. */
+static bool container_wait_exit(int pidfd, int timeout_ms)
+{
+	struct pollfd p = {.fd = pidfd, .events = POLLIN};
+	int r;
+
+	do
+		r = poll(&p, 1, timeout_ms);
+	while (r < 0 && errno == EINTR);
+	return r > 0;
+}
+
+/* A pidfd for the init, checked against the recorded start time after it is opened, so
+ * that a recycled pid is never signalled. */
+static int container_pidfd(const bc_state_t *st, bc_error_t **err)
+{
+	cleanup_close int pidfd = bc_pidfd_open(st->pid, 0);
+
+	if (pidfd < 0) {
+		if (errno == ESRCH)
+			return bc_error_set(err, 0, "container not running: %s", st->id);
+		return bc_error_errno(err, "pidfd_open %d", (int)st->pid);
+	}
+	if (bc_proc_start_time(st->pid) != st->start_time)
+		return bc_error_set(err, 0, "container not running: %s", st->id);
+	return steal_fd(pidfd);
+}
+
+static int container_wait_fifo(int fifo, int pidfd, const char *id, bc_error_t **err)
+{
+	struct pollfd p[2] = {{.fd = fifo, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
+	char c;
+
+	for (;;) {
+		ssize_t n;
+
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return bc_error_errno(err, "wait for container %s to start", id);
+		}
+		if (p[0].revents & POLLIN) {
+			n = read(fifo, &c, 1);
+			if (n == 1)
+				return 0;
+			if (n < 0 && (errno == EAGAIN || errno == EINTR))
+				continue;
+		}
+		if (p[1].revents & POLLIN)
+			return bc_error_set(err, 0, "container %s: init exited before start", id);
+	}
+}
+
+int container_start(const char *root, const char *id, bc_error_t **err)
+{
+	cleanup_state bc_state_t *st = NULL;
+	cleanup_spec bc_spec_t *spec = NULL;
+	cleanup_close int dirfd = -1;
+	cleanup_close int lockfd = -1;
+	cleanup_close int fifo = -1;
+	cleanup_close int pidfd = -1;
+	cleanup_free char *json = NULL;
+
+	st = container_open(root, id, true, &dirfd, &lockfd, err);
+	if (st == NULL)
+		return -1;
+	if (strcmp(st->status, "created") != 0) {
+		if (strcmp(st->status, "stopped") == 0)
+			return bc_error_set(err, 0, "cannot start a container that has stopped: %s",
+					    id);
+		if (strcmp(st->status, "running") == 0)
+			return bc_error_set(err, 0,
+					    "cannot start an already running container: "
+					    "%s",
+					    id);
+		return bc_error_set(err, 0, "cannot start container %s: it is %s", id, st->status);
+	}
+	spec = container_saved_spec(dirfd, err);
+	if (spec == NULL)
+		return -1;
+	if (spec->process == NULL)
+		return bc_error_set(err, 0, "cannot start container %s: config has no process", id);
+	pidfd = container_pidfd(st, err);
+	if (pidfd < 0)
+		return -1;
+	/* Non-blocking open: if the init is gone, we must not hang waiting for a writer. */
+	fifo = openat(dirfd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fifo < 0)
+		return bc_error_errno(err, "open exec.fifo of %s", id);
+	if (container_wait_fifo(fifo, pidfd, id, err) < 0)
+		return -1;
+	if (unlinkat(dirfd, "exec.fifo", 0) < 0)
+		return bc_error_errno(err, "remove exec.fifo of %s", id);
+	if (spec->hooks.count[BC_HOOK_POSTSTART] == 0)
+		return 0;
+	free(st->status);
+	st->status = bc_xstrdup("running");
+	json = bc_state_to_json(st, BC_STATE_JSON_OCI, err);
+	if (json == NULL || hooks_run(spec, BC_HOOK_POSTSTART, json, err) < 0) {
+		/* runtime.md: a failing poststart hook stops the container. */
+		bc_pidfd_send_signal(pidfd, SIGKILL, 0);
+		return -1;
+	}
+	return 0;
+}
+
+char *container_state_json(const char *root, const char *id, bc_error_t **err)
+{
+	cleanup_state bc_state_t *st = NULL;
+	cleanup_close int dirfd = -1;
+	cleanup_close int lockfd = -1;
+
+	st = container_open(root, id, false, &dirfd, &lockfd, err);
+	if (st == NULL)
+		return NULL;
+	if (strcmp(st->status, "stopped") == 0)
+		st->pid = 0;
+	return bc_state_to_json(st, BC_STATE_JSON_CLI, err);
+}
+
+/* Inode of a process's pid namespace, 0 when unknown. */
+static ino_t container_pidns_of(pid_t pid)
+{
+	char path[64];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
+	return stat(path, &sb) == 0 ? sb.st_ino : 0;
+}
+
+/* kill --all without a cgroup: every process in the container's own pid namespace. */
+static int container_kill_all(const bc_state_t *st, int sig, bc_error_t **err)
+{
+	ino_t ns = container_pidns_of(st->pid);
+	cleanup_dir DIR *d = NULL;
+	struct dirent *de;
+
+	if (ns == 0 || ns == container_pidns_of(getpid()))
+		return bc_error_set(err, 0,
+				    "kill --all: container %s shares the host's pid "
+				    "namespace; refusing to signal every process",
+				    st->id);
+	d = opendir("/proc");
+	if (d == NULL)
+		return bc_error_errno(err, "open /proc");
+	while ((de = readdir(d)) != NULL) {
+		int64_t pid;
+
+		if (bc_parse_int64(de->d_name, &pid) < 0 || pid == st->pid)
+			continue;
+		if (container_pidns_of((pid_t)pid) == ns && kill((pid_t)pid, sig) < 0 &&
+		    errno != ESRCH)
+			bc_warn("kill --all: signal %lld: %s", (long long)pid, strerror(errno));
+	}
+	return 0;
+}
+
+int container_kill(const char *root, const char *id, int sig, bool all, bc_error_t **err)
+{
+	cleanup_state bc_state_t *st = NULL;
+	cleanup_close int dirfd = -1;
+	cleanup_close int lockfd = -1;
+	cleanup_close int pidfd = -1;
+
+	st = container_open(root, id, false, &dirfd, &lockfd, err);
+	if (st == NULL)
+		return -1;
+	if (strcmp(st->status, "created") != 0 && strcmp(st->status, "running") != 0)
+		return bc_error_set(err, 0, "container not running: %s", id);
+	pidfd = container_pidfd(st, err);
+	if (pidfd < 0)
+		return -1;
+	if (all && container_kill_all(st, sig, err) < 0)
+		return -1;
+	if (bc_pidfd_send_signal(pidfd, sig, 0) < 0) {
+		if (errno == ESRCH)
+			return bc_error_set(err, 0, "container not running: %s", id);
+		return bc_error_errno(err, "send signal %d to container %s (pid %d)", sig, id,
+				      (int)st->pid);
+	}
+	return 0;
+}
+
+static int container_stop_init(const bc_state_t *st, bc_error_t **err)
+{
+	cleanup_close int pidfd = bc_pidfd_open(st->pid, 0);
+
+	if (pidfd < 0)
+		return errno == ESRCH ? 0 : bc_error_errno(err, "pidfd_open %d", (int)st->pid);
+	if (bc_proc_start_time(st->pid) != st->start_time)
+		return 0;
+	if (bc_pidfd_send_signal(pidfd, SIGKILL, 0) < 0 && errno != ESRCH)
+		return bc_error_errno(err, "kill container %s (pid %d)", st->id, (int)st->pid);
+	/* We may not be its parent: waitpid would fail; the pidfd says when it is gone. */
+	if (!container_wait_exit(pidfd, 10000))
+		return bc_error_set(err, 0,
+				    "container %s: init (pid %d) did not exit within 10 "
+				    "seconds of SIGKILL",
+				    st->id, (int)st->pid);
+	waitpid(st->pid, NULL, WNOHANG);
+	return 0;
+}
+
+int container_delete(const char *root, const char *id, bool force, bc_error_t **err)
+{
+	cleanup_state bc_state_t *st = NULL;
+	cleanup_spec bc_spec_t *spec = NULL;
+	cleanup_close int dirfd = -1;
+	cleanup_close int lockfd = -1;
+	cleanup_close int rootfd = -1;
+	cleanup_free char *json = NULL;
+	cleanup_error bc_error_t *spec_err = NULL;
+
+	st = container_open(root, id, true, &dirfd, &lockfd, err);
+	if (st == NULL) {
+		if (force && *err && strstr((*err)->msg, "does not exist")) {
+			bc_error_freep(err);
+			return 0;
+		}
+		return -1;
+	}
+	if (!force && (strcmp(st->status, "running") == 0 || strcmp(st->status, "creating") == 0))
+		return bc_error_set(err, 0, "cannot delete container %s that is not stopped: %s",
+				    id, st->status);
+	/* A created container has not run anything yet: delete stops it, as runc does. */
+	if (st->pid > 0 && container_stop_init(st, err) < 0)
+		return -1;
+	spec = container_saved_spec(dirfd, &spec_err);
+	if (spec && spec->hooks.count[BC_HOOK_POSTSTOP] > 0) {
+		free(st->status);
+		st->status = bc_xstrdup("stopped");
+		json = bc_state_to_json(st, BC_STATE_JSON_OCI, NULL);
+		if (json)
+			hooks_run_warn(spec, BC_HOOK_POSTSTOP, json);
+	}
+	rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return bc_error_errno(err, "open state directory %s", root);
+	return state_store_remove(rootfd, id, err);
+}
+
+int container_list(const char *root, bc_state_t ***states, size_t *n, bc_error_t **err)
+{
+	cleanup_close int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cleanup_strv char **ids = NULL;
+	size_t count = 0, k = 0;
+
+	*states = NULL;
+	*n = 0;
+	if (rootfd < 0)
+		return errno == ENOENT ? 0 : bc_error_errno(err, "open state directory %s", root);
+	if (state_store_list(rootfd, &ids, &count, err) < 0)
+		return -1;
+	*states = bc_xcalloc(count + 1, sizeof(bc_state_t *));
+	for (size_t i = 0; i < count; i++) {
+		cleanup_error bc_error_t *e = NULL;
+		cleanup_close int dirfd = -1;
+		cleanup_close int lockfd = -1;
+		bc_state_t *st = container_open(root, ids[i], false, &dirfd, &lockfd, &e);
+
+		/* A container deleted while we list is simply not listed. */
+		if (st == NULL) {
+			if (e && !strstr(e->msg, "does not exist"))
+				bc_warn("%s", e->msg);
+			continue;
+		}
+		(*states)[k++] = st;
+	}
+	*n = k;
+	return 0;
+}

@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "barco/hooks.h"
+#include "barco/init.h"
+#include "barco/rootfs.h"
+#include "barco/sync.h"
+#include "barco/terminal.h"
+#include "barco/util.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#define KEYCTL_JOIN_SESSION_KEYRING 1
+#define DEFAULT_PATH		    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+char *init_lookup_executable(const char *name, const char *path_env, bc_error_t **err)
+{
+	struct stat st;
+
+	if (name == NULL || *name == '\0')
+		return bc_error_set(err, 0, "config.json: process.args: no command to run"), NULL;
+	if (strchr(name, '/')) {
+		if (stat(name, &st) < 0)
+			return bc_error_errno(err, "exec: \"%s\": stat", name), NULL;
+		if (S_ISDIR(st.st_mode))
+			return bc_error_set(err, EISDIR, "exec: \"%s\"", name), NULL;
+		if (access(name, X_OK) < 0)
+			return bc_error_errno(err, "exec: \"%s\"", name), NULL;
+		return bc_xstrdup(name);
+	}
+	cleanup_free char *dirs = bc_xstrdup(path_env ? path_env : DEFAULT_PATH);
+	char *save = NULL;
+
+	for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		cleanup_free char *cand = bc_xasprintf("%s/%s", *d ? d : ".", name);
+
+		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0)
+			return steal_ptr(cand);
+	}
+	bc_error_set(err, 0, "exec: \"%s\": executable file not found in $PATH", name);
+	return NULL;
+}
+
+static const char *env_get(char *const *env, const char *key)
+{
+	size_t k = strlen(key);
+
+	for (size_t i = 0; env && env[i]; i++) {
+		if (strncmp(env[i], key, k) == 0 && env[i][k] == '=')
+			return env[i] + k + 1;
+	}
+	return NULL;
+}
+
+/* HOME from the container's /etc/passwd for uid, "/" when it has none (runc does this). */
+static char *init_home_for(uid_t uid)
+{
+	cleanup_fclose FILE *f = fopen("/etc/passwd", "re");
+	char line[1024];
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char *fields[7] = {0};
+		char *save = NULL, *p = line;
+		int n = 0;
+
+		line[strcspn(line, "\n")] = '\0';
+		for (char *t; n < 7 && (t = strsep(&p, ":")) != NULL; n++)
+			fields[n] = t;
+		(void)save;
+		if (n >= 6 && strtoul(fields[2], NULL, 10) == uid && *fields[5])
+			return bc_xstrdup(fields[5]);
+	}
+	return bc_xstrdup("/");
+}
+
+static char **init_build_env(const bc_init_config_t *c)
+{
+	const bc_process_t *p = c->spec->process;
+	size_t n = bc_strv_len(p->env);
+	char **env = bc_xcalloc(n + 4, sizeof(char *));
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		env[k++] = bc_xstrdup(p->env[i]);
+	if (env_get(p->env, "HOME") == NULL) {
+		cleanup_free char *home = init_home_for(p->user.uid);
+		env[k++] = bc_xasprintf("HOME=%s", home);
+	}
+	if (c->listen_fds > 0) {
+		env[k++] = bc_xasprintf("LISTEN_FDS=%d", c->listen_fds);
+		env[k++] = bc_xasprintf("LISTEN_PID=%d", (int)getpid());
+	}
+	return env;
+}
+
+static int init_sysctl(const bc_spec_t *spec, bc_error_t **err)
+{
+	for (size_t i = 0; spec->linux_ && i < spec->linux_->n_sysctl; i++) {
+		const bc_kv_t *kv = &spec->linux_->sysctl[i];
+		cleanup_free char *path = NULL;
+
+		if (strchr(kv->key, '/') || strstr(kv->key, ".."))
+			return bc_error_set(err, 0, "config.json: linux.sysctl: invalid key \"%s\"",
+					    kv->key);
+		path = bc_xasprintf("/proc/sys/%s", kv->key);
+		for (char *s = path + strlen("/proc/sys/"); *s; s++)
+			if (*s == '.')
+				*s = '/';
+		if (bc_write_file_str(path, kv->value, err) < 0)
+			return bc_error_wrap(err, "sysctl %s", kv->key);
+	}
+	return 0;
+}
+
+static int init_rlimits(const bc_process_t *p, bc_error_t **err)
+{
+	for (size_t i = 0; i < p->n_rlimits; i++) {
+		const bc_rlimit_t *r = &p->rlimits[i];
+		struct rlimit rl = {.rlim_cur = r->soft, .rlim_max = r->hard};
+
+		if (setrlimit(r->resource, &rl) < 0) {
+			struct rlimit cur;
+
+			if (errno == EPERM && getrlimit(r->resource, &cur) == 0 &&
+			    r->hard > cur.rlim_max)
+				return bc_error_errno(
+				    err,
+				    "setrlimit %s (soft %llu, hard %llu): raising "
+				    "the hard limit above %llu needs "
+				    "CAP_SYS_RESOURCE",
+				    r->type, (unsigned long long)r->soft,
+				    (unsigned long long)r->hard, (unsigned long long)cur.rlim_max);
+			return bc_error_errno(err, "setrlimit %s (soft %llu, hard %llu)", r->type,
+					      (unsigned long long)r->soft,
+					      (unsigned long long)r->hard);
+		}
+	}
+	return 0;
+}
+
+static int init_oom_score(const bc_process_t *p, bc_error_t **err)
+{
+	char buf[32];
+
+	if (!p->has_oom_score_adj)
+		return 0;
+	snprintf(buf, sizeof(buf), "%d", p->oom_score_adj);
+	return bc_write_file_str("/proc/self/oom_score_adj", buf, err);
+}
+
+static int init_user(const bc_process_t *p, bc_error_t **err)
+{
+	const bc_user_t *u = &p->user;
+	gid_t *gids = bc_xcalloc(u->n_additional_gids + 1, sizeof(gid_t));
+	int r;
+
+	for (size_t i = 0; i < u->n_additional_gids; i++)
+		gids[i] = u->additional_gids[i];
+	r = setgroups(u->n_additional_gids, gids);
+	free(gids);
+	/* setgroups is denied in a user namespace with setgroups=deny: only fatal when asked. */
+	if (r < 0 && !(errno == EPERM && u->n_additional_gids == 0))
+		return bc_error_errno(err, "setgroups (process.user.additionalGids)");
+	if (setresgid(u->gid, u->gid, u->gid) < 0)
+		return bc_error_errno(err, "setgid %u (process.user.gid)", u->gid);
+	if (setresuid(u->uid, u->uid, u->uid) < 0)
+		return bc_error_errno(err, "setuid %u (process.user.uid)", u->uid);
+	if (u->has_umask)
+		umask((mode_t)u->umask);
+	return 0;
+}
+
+static int init_hook_state(const bc_init_config_t *c, pid_t host_pid, const char *status,
+			   char **out, bc_error_t **err)
+{
+	bc_state_t st = *c->state;
+
+	st.pid = host_pid;
+	st.status = (char *)status;
+	*out = bc_state_to_json(&st, BC_STATE_JSON_OCI, err);
+	return *out ? 0 : -1;
+}
+
+/* Wait for `start`: the write end of exec.fifo opens only once start opens the read end.
+ * Reopened through /proc because the fifo's path is outside the new root. */
+static int init_wait_start(int fifo_fd, bc_error_t **err)
+{
+	char path[64];
+	cleanup_close int fd = -1;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fifo_fd);
+	do
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0)
+		return bc_error_errno(err,
+				      "open exec.fifo through %s (is /proc mounted in the "
+				      "container?)",
+				      path);
+	if (bc_write_all(fd, "0", 1) < 0)
+		return bc_error_errno(err, "write exec.fifo");
+	return 0;
+}
+
+static int init_setup(const bc_init_config_t *c, pid_t host_pid, char **exe, char ***envp,
+		      bc_error_t **err);
+static int init_console(const bc_init_config_t *c, bc_error_t **err);
+
+void init_main(const bc_init_config_t *c)
+{
+	cleanup_error bc_error_t *err = NULL;
+	cleanup_free char *exe = NULL;
+	cleanup_free char *state_json = NULL;
+	char **envp = NULL;
+	bc_sync_msg_t msg;
+	sigset_t none;
+
+	/* flock locks follow the open file: a copy kept here would block `start` forever. */
+	if (c->lock_fd >= 0)
+		close(c->lock_fd);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* The runtime may die while we wait: then there is nobody to report to. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (sync_expect(c->sync_fd, BC_SYNC_CONTINUE, &msg, &err) < 0)
+		_exit(1);
+	if (init_setup(c, (pid_t)msg.value, &exe, &envp, &err) < 0)
+		goto fail;
+	if (sync_send(c->sync_fd, BC_SYNC_READY, 0, 0, NULL, &err) < 0)
+		_exit(1);
+	close(c->sync_fd);
+	/* From here nobody waits for our errors: they go to the container's stderr. */
+	prctl(PR_SET_PDEATHSIG, 0);
+	if (c->fifo_fd >= 0 && init_wait_start(c->fifo_fd, &err) < 0)
+		goto late_fail;
+	if (c->spec->hooks.count[BC_HOOK_START_CONTAINER] > 0) {
+		if (init_hook_state(c, (pid_t)msg.value, "running", &state_json, &err) < 0 ||
+		    hooks_run(c->spec, BC_HOOK_START_CONTAINER, state_json, &err) < 0)
+			goto late_fail;
+	}
+	/* Everything but stdio and the preserved fds is closed at exec. */
+	if (syscall(SYS_close_range, 3 + c->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+		bc_error_errno(&err, "close_range");
+		goto late_fail;
+	}
+	execve(exe, c->spec->process->args, envp);
+	bc_error_errno(&err, "exec %s", exe);
+late_fail:
+	dprintf(STDERR_FILENO, "barco: %s\n", err->msg);
+	_exit(127);
+fail:
+	sync_send_error(c->sync_fd, err);
+	_exit(1);
+}
+
+static int init_console(const bc_init_config_t *c, bc_error_t **err)
+{
+	const bc_process_t *p = c->spec->process;
+	cleanup_close int master = -1;
+
+	if (!p->terminal)
+		return 0;
+	master =
+	    terminal_setup_child(p->has_console_size, p->console_height, p->console_width, err);
+	if (master < 0)
+		return -1;
+	if (sync_send(c->sync_fd, BC_SYNC_CONSOLE, 0, 0, NULL, err) < 0)
+		return -1;
+	return terminal_send_fd(c->sync_fd, master, NULL, err);
+}
+
+static int init_setup(const bc_init_config_t *c, pid_t host_pid, char **exe, char ***envp,
+		      bc_error_t **err)
+{
+	const bc_spec_t *spec = c->spec;
+	const bc_process_t *p = spec->process;
+	bc_sync_msg_t msg;
+
+	/* In a new user namespace, become its root once the runtime has written our maps. */
+	if (c->new_userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+		return bc_error_errno(err, "become root in the user namespace (is uid 0 mapped?)");
+	if (ns_join(&c->ns, err) < 0)
+		return -1;
+	if (!c->no_new_keyring && syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 &&
+	    errno != ENOSYS)
+		return bc_error_errno(err, "create session keyring");
+	if (spec->hostname && *spec->hostname &&
+	    sethostname(spec->hostname, strlen(spec->hostname)) < 0)
+		return bc_error_errno(err, "sethostname %s", spec->hostname);
+	if (spec->domainname && *spec->domainname &&
+	    setdomainname(spec->domainname, strlen(spec->domainname)) < 0)
+		return bc_error_errno(err, "setdomainname %s", spec->domainname);
+	if (rootfs_prepare(spec, c->rootfs, err) < 0)
+		return -1;
+	/* prestart and createRuntime hooks run in the runtime's namespaces, now. */
+	if (sync_send(c->sync_fd, BC_SYNC_CREATE_RUNTIME, 0, 0, NULL, err) < 0 ||
+	    sync_expect(c->sync_fd, BC_SYNC_CREATE_RUNTIME_DONE, &msg, err) < 0)
+		return -1;
+	if (spec->hooks.count[BC_HOOK_CREATE_CONTAINER] > 0) {
+		cleanup_free char *st = NULL;
+
+		if (init_hook_state(c, host_pid, "creating", &st, err) < 0 ||
+		    hooks_run(spec, BC_HOOK_CREATE_CONTAINER, st, err) < 0)
+			return -1;
+	}
+	if (rootfs_finish(spec, c->rootfs, c->no_pivot, err) < 0)
+		return -1;
+	if (init_sysctl(spec, err) < 0 || init_rlimits(p, err) < 0 || init_oom_score(p, err) < 0)
+		return -1;
+	if (init_console(c, err) < 0)
+		return -1;
+	if (chdir(p->cwd) < 0)
+		return bc_error_errno(err, "chdir to %s (process.cwd)", p->cwd);
+	if (init_user(p, err) < 0)
+		return -1;
+	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return bc_error_errno(err, "set no_new_privs");
+	*exe = init_lookup_executable(p->args ? p->args[0] : NULL, env_get(p->env, "PATH"), err);
+	if (*exe == NULL)
+		return -1;
+	*envp = init_build_env(c);
+	return 0;
+}

@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: MIT */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "barco/log.h"
+#include "barco/seccomp_filter.h"
+#include "barco/state_store.h"
+#include "barco/util.h"
+#include "cli.h"
+#include "config.h"
+
+const bc_command_t cli_commands[] = {
+    {"create", cmd_create, "create [OPTIONS] ID",
+     "  -b, --bundle DIR         bundle directory (default: current directory)\n"
+     "      --pid-file FILE      write the init's host pid to FILE\n"
+     "      --console-socket S   send the terminal's master fd to unix socket S\n"
+     "      --no-pivot           use MS_MOVE + chroot instead of pivot_root\n"
+     "      --no-new-keyring     keep the caller's session keyring\n"
+     "      --preserve-fds N     pass N extra fds (3..3+N-1) to the process\n",
+     "create a container; its process waits for `start`"},
+    {"start", cmd_start, "start ID", "", "run the process of a created container"},
+    {"state", cmd_state, "state ID", "", "print the state of a container as JSON"},
+    {"kill", cmd_kill, "kill [OPTIONS] ID [SIGNAL]",
+     "  -a, --all                signal every process of the container\n"
+     "SIGNAL is a name (TERM, SIGTERM) or a number; default TERM.\n",
+     "send a signal to a container"},
+    {"delete", cmd_delete, "delete [OPTIONS] ID",
+     "  -f, --force              kill the container if it is running\n",
+     "delete a container and everything it created"},
+    {"run", cmd_run, "run [OPTIONS] ID | run --rootfs DIR [--uid N] [--] CMD [ARGS...]",
+     "  -b, --bundle DIR         bundle directory (default: current directory)\n"
+     "  -d, --detach             return once the container has started\n"
+     "      --pid-file FILE      write the init's host pid to FILE\n"
+     "      --console-socket S   send the terminal's master fd to unix socket S\n"
+     "      --no-pivot           use MS_MOVE + chroot instead of pivot_root\n"
+     "      --no-new-keyring     keep the caller's session keyring\n"
+     "      --preserve-fds N     pass N extra fds to the process\n"
+     "      --rootfs DIR         run CMD in DIR with a default config (no bundle)\n"
+     "      --uid N              with --rootfs: run CMD as uid N (and gid N)\n",
+     "create and start a container, wait for it, then delete it"},
+    {"list", cmd_list, "list [OPTIONS]",
+     "  -f, --format table|json  output format (default: table)\n"
+     "  -q, --quiet              print only the IDs\n",
+     "list containers"},
+    {"spec", cmd_spec, "spec [OPTIONS]",
+     "  -b, --bundle DIR         write DIR/config.json (default: current directory)\n"
+     "      --rootless           a config for an unprivileged user\n",
+     "write a default config.json"},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+const bc_command_t *cli_find(const char *name)
+{
+	for (const bc_command_t *c = cli_commands; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+void cli_print_command_help(const bc_command_t *c)
+{
+	printf("Usage: barco [GLOBAL OPTIONS] %s\n\n%s.\n", c->usage, c->summary);
+	if (*c->help)
+		printf("\nOptions:\n%s", c->help);
+}
+
+int cli_usage_error(const char *cmd, bc_error_t **err, const char *fmt, ...)
+{
+	const bc_command_t *c = cmd ? cli_find(cmd) : NULL;
+	cleanup_free char *msg = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	if (c)
+		return bc_error_set(err, 0, "%s: %s (usage: barco %s)", cmd, msg, c->usage);
+	return bc_error_set(err, 0, "%s (see barco --help)", msg);
+}
+
+int cli_parse_count(const char *cmd, const char *opt, const char *v, int *out, bc_error_t **err)
+{
+	int64_t n;
+
+	if (bc_parse_int64(v, &n) < 0 || n < 0 || n > 65536)
+		return cli_usage_error(cmd, err, "%s: invalid value \"%s\"", opt, v);
+	*out = (int)n;
+	return 0;
+}
+
+static void print_help(void)
+{
+	printf("barco %s - an OCI container runtime\n\n"
+	       "Usage: barco [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]\n\nCommands:\n",
+	       PACKAGE_VERSION);
+	for (const bc_command_t *c = cli_commands; c->name; c++)
+		printf("  %-8s %s\n", c->name, c->summary);
+	printf("\nGlobal options:\n"
+	       "  --root DIR              state directory (default: " BC_DEFAULT_ROOT ")\n"
+	       "  --log FILE              write log messages to FILE\n"
+	       "  --log-format text|json  format of the log file (default: text)\n"
+	       "  --debug                 log debug messages\n"
+	       "  --systemd-cgroup        use the systemd cgroup driver (not supported)\n"
+	       "  --rootless true|false|auto  accepted for compatibility\n"
+	       "  -v, --version           print the version\n"
+	       "  -h, --help              print this help\n\n"
+	       "Run 'barco COMMAND --help' for a command's options.\n");
+}
+
+static void print_version(void)
+{
+	printf("barco version %s\nspec: 1.3.0\nlibseccomp: %s\n", PACKAGE_VERSION,
+	       seccomp_filter_lib_version());
+}
+
+enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_ROOTLESS, OPT_CGM };
+
+/* Global options; returns the index of the command word, or -1 with *err, or 0 when done
+ * (help/version printed). */
+static int parse_global(int argc, char **argv, bc_global_opts_t *g, bool *systemd, bc_error_t **err)
+{
+	static const struct option opts[] = {
+	    {"root", required_argument, NULL, OPT_ROOT},
+	    {"log", required_argument, NULL, OPT_LOG},
+	    {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
+	    {"debug", no_argument, NULL, OPT_DEBUG},
+	    {"systemd-cgroup", no_argument, NULL, OPT_SYSTEMD},
+	    {"rootless", required_argument, NULL, OPT_ROOTLESS},
+	    {"cgroup-manager", required_argument, NULL, OPT_CGM},
+	    {"version", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_ROOT:
+			g->root = optarg;
+			break;
+		case OPT_LOG:
+			g->log_path = optarg;
+			break;
+		case OPT_LOG_FORMAT:
+			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0)
+				return cli_usage_error(
+				    NULL, err, "--log-format: \"%s\" is not text or json", optarg);
+			g->json_log = strcmp(optarg, "json") == 0;
+			break;
+		case OPT_DEBUG:
+			g->debug = true;
+			break;
+		case OPT_SYSTEMD:
+			*systemd = true;
+			break;
+		case OPT_ROOTLESS:
+		case OPT_CGM:
+			break; /* accepted for compatibility; cgroups come with their own work */
+		case 'v':
+			print_version();
+			return 0;
+		case 'h':
+			print_help();
+			return 0;
+		default:
+			return cli_usage_error(NULL, err, "unknown global option \"%s\"",
+					       argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error(NULL, err, "no command given");
+	return optind;
+}
+
+int main(int argc, char **argv)
+{
+	cleanup_error bc_error_t *err = NULL;
+	bc_global_opts_t g = {.root = BC_DEFAULT_ROOT};
+	const bc_command_t *cmd;
+	bool systemd = false;
+	int idx, rc;
+
+	idx = parse_global(argc, argv, &g, &systemd, &err);
+	if (bc_log_init(g.log_path, g.json_log ? BC_LOG_JSON : BC_LOG_TEXT, g.debug) < 0) {
+		fprintf(stderr, "barco: open log file %s: %m\n", g.log_path);
+		return 1;
+	}
+	if (idx <= 0)
+		goto out;
+	cmd = cli_find(argv[idx]);
+	if (cmd == NULL) {
+		cli_usage_error(NULL, &err, "unknown command \"%s\"", argv[idx]);
+		goto out;
+	}
+	if (argc > idx + 1 &&
+	    (strcmp(argv[idx + 1], "--help") == 0 || strcmp(argv[idx + 1], "-h") == 0)) {
+		cli_print_command_help(cmd);
+		return 0;
+	}
+	if (systemd) {
+		bc_error_set(&err, 0,
+			     "--systemd-cgroup: the systemd cgroup driver is not "
+			     "supported; use the default cgroupfs driver");
+		goto out;
+	}
+	optind = 1;
+	rc = cmd->run(&g, argc - idx, argv + idx, &err);
+	if (rc >= 0 && err == NULL)
+		return rc;
+out:
+	if (err) {
+		bc_fatal("%s", err->msg);
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "barco/hooks.h"
+#include "barco/init.h"
+#include "barco/log.h"
+#include "barco/spawn.h"
+#include "barco/sync.h"
+#include "barco/terminal.h"
+#include "barco/util.h"
+
+/* Kills and reaps the child unless disarmed (pid set to 0) on success. */
+static void spawn_reap_guard(pid_t *pid)
+{
+	int saved = errno;
+
+	if (*pid > 0) {
+		kill(*pid, SIGKILL);
+		while (waitpid(*pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	errno = saved;
+}
+#define cleanup_child __attribute__((cleanup(spawn_reap_guard)))
+
+static int spawn_listen_fds(void)
+{
+	const char *v = getenv("LISTEN_FDS");
+	int64_t n;
+
+	if (v == NULL || bc_parse_int64(v, &n) < 0 || n <= 0 || n > 4096)
+		return 0;
+	return (int)n;
+}
+
+static int spawn_hooks(const bc_spawn_opts_t *o, pid_t pid, bc_error_t **err)
+{
+	const bc_spec_t *spec = o->spec;
+	cleanup_free char *json = NULL;
+	bc_state_t st;
+
+	if (spec->hooks.count[BC_HOOK_PRESTART] == 0 &&
+	    spec->hooks.count[BC_HOOK_CREATE_RUNTIME] == 0)
+		return 0;
+	st = *o->state;
+	st.pid = pid;
+	st.status = "creating";
+	json = bc_state_to_json(&st, BC_STATE_JSON_OCI, err);
+	if (json == NULL)
+		return -1;
+	if (hooks_run(spec, BC_HOOK_PRESTART, json, err) < 0 ||
+	    hooks_run(spec, BC_HOOK_CREATE_RUNTIME, json, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int spawn_console(const bc_spawn_opts_t *o, int sock, bc_spawn_result_t *res,
+			 bc_error_t **err)
+{
+	cleanup_close int master = terminal_recv_fd(sock, err);
+
+	if (master < 0)
+		return -1;
+	if (o->console_socket) {
+		if (terminal_send_to_console_socket(o->console_socket, master, err) < 0)
+			return -1;
+		return 0;
+	}
+	res->console_fd = steal_fd(master);
+	return 0;
+}
+
+/* Drive the init from CONTINUE to READY. */
+static int spawn_sync(const bc_spawn_opts_t *o, int sock, pid_t pid, bc_spawn_result_t *res,
+		      bc_error_t **err)
+{
+	bc_sync_msg_t msg;
+
+	if (sync_send(sock, BC_SYNC_CONTINUE, 0, pid, NULL, err) < 0)
+		return -1;
+	for (;;) {
+		if (sync_recv(sock, &msg, err) < 0)
+			return -1;
+		switch (msg.type) {
+		case BC_SYNC_ERROR:
+			/* The init's message is already complete: pass it on as it is. */
+			bc_error_set(err, 0, "%s", msg.payload);
+			if (*err)
+				(*err)->errnum = msg.errnum;
+			return -1;
+		case BC_SYNC_CREATE_RUNTIME:
+			if (spawn_hooks(o, pid, err) < 0)
+				return -1;
+			if (sync_send(sock, BC_SYNC_CREATE_RUNTIME_DONE, 0, 0, NULL, err) < 0)
+				return -1;
+			break;
+		case BC_SYNC_CONSOLE:
+			if (spawn_console(o, sock, res, err) < 0)
+				return -1;
+			break;
+		case BC_SYNC_READY:
+			return 0;
+		default:
+			return bc_error_set(err, 0, "unexpected message %s from container init",
+					    sync_type_name(msg.type));
+		}
+	}
+}
+
+static pid_t spawn_clone(int flags)
+{
+	/* A NULL stack gives fork semantics: the child runs on a copy of our stack. */
+	return (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, 0);
+}
+
+int spawn_init(const bc_spawn_opts_t *o, bc_spawn_result_t *res, bc_error_t **err)
+{
+	const bc_spec_t *spec = o->spec;
+	cleanup_close int sock_parent = -1;
+	cleanup_close int sock_child = -1;
+	cleanup_close int fifo = -1;
+	cleanup_child pid_t pid = 0;
+	bc_init_config_t ic = {0};
+	int sv[2], flags;
+
+	res->pid = 0;
+	res->console_fd = -1;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return bc_error_errno(err, "create sync socketpair");
+	sock_parent = sv[0];
+	sock_child = sv[1];
+	fifo = openat(o->state_dirfd, "exec.fifo", O_PATH | O_CLOEXEC);
+	if (fifo < 0)
+		return bc_error_errno(err, "open exec.fifo");
+	if (ns_open_paths(spec, &ic.ns, err) < 0)
+		return -1;
+	if (ns_prepare_parent(spec, &ic.ns, err) < 0) {
+		ns_close_fds(&ic.ns);
+		return -1;
+	}
+	flags = ns_new_flags(spec);
+	ic.spec = spec;
+	ic.rootfs = o->rootfs;
+	ic.sync_fd = sock_child;
+	ic.fifo_fd = fifo;
+	ic.new_userns = (flags & CLONE_NEWUSER) != 0;
+	ic.no_pivot = o->no_pivot;
+	ic.no_new_keyring = o->no_new_keyring;
+	ic.listen_fds = spawn_listen_fds();
+	ic.preserve_fds = o->preserve_fds + ic.listen_fds;
+	ic.state = o->state;
+	ic.lock_fd = o->lock_fd;
+
+	pid = spawn_clone(flags);
+	if (pid < 0) {
+		pid = 0;
+		ns_close_fds(&ic.ns);
+		if (errno == ENOSPC || errno == EUSERS)
+			return bc_error_errno(err, "create namespaces: nesting depth or "
+						   "max_*_namespaces exceeded");
+		return bc_error_errno(err, "clone the container init");
+	}
+	if (pid == 0) {
+		close(sock_parent);
+		init_main(&ic);
+	}
+	ns_close_fds(&ic.ns);
+	close(steal_fd(sock_child));
+	bc_debug("container init started as pid %d", (int)pid);
+	if (ic.new_userns && ns_write_id_maps(pid, spec, err) < 0)
+		return -1;
+	if (spawn_sync(o, sock_parent, pid, res, err) < 0) {
+		if (res->console_fd >= 0)
+			close(steal_fd(res->console_fd));
+		return -1;
+	}
+	res->pid = pid;
+	pid = 0; /* disarm: the init now waits for start */
+	return 0;
+}

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "barco/terminal.h"
+#include "barco/util.h"
+
+int terminal_send_fd(int sock, int fd, const char *payload, bc_error_t **err)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
+	const char *data = payload && *payload ? payload : "fd";
+	struct iovec iov = {.iov_base = (void *)data, .iov_len = strlen(data)};
+	struct msghdr msg = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	while (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0) {
+		if (errno != EINTR)
+			return bc_error_errno(err, "send terminal fd");
+	}
+	return 0;
+}
+
+int terminal_recv_fd(int sock, bc_error_t **err)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
+	char data[256];
+	struct iovec iov = {.iov_base = data, .iov_len = sizeof(data)};
+	struct msghdr msg = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+	struct cmsghdr *c;
+	ssize_t n;
+	int fd;
+
+	do
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return bc_error_errno(err, "receive terminal fd");
+	c = CMSG_FIRSTHDR(&msg);
+	if (n == 0 || c == NULL || c->cmsg_type != SCM_RIGHTS ||
+	    c->cmsg_len != CMSG_LEN(sizeof(int)))
+		return bc_error_set(err, 0, "receive terminal fd: no fd in the message");
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
+}
+
+int terminal_send_to_console_socket(const char *path, int master, bc_error_t **err)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	cleanup_close int sock = -1;
+
+	if (strlen(path) >= sizeof(addr.sun_path))
+		return bc_error_set(err, ENAMETOOLONG, "console socket %s", path);
+	strcpy(addr.sun_path, path);
+	sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (sock < 0)
+		return bc_error_errno(err, "create socket for console socket %s", path);
+	if (connect(sock, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+		return bc_error_errno(err, "connect to console socket %s", path);
+	if (terminal_send_fd(sock, master, "/dev/ptmx", err) < 0)
+		return bc_error_wrap(err, "console socket %s", path);
+	return 0;
+}
+
+int terminal_setup_child(bool has_size, uint32_t rows, uint32_t cols, bc_error_t **err)
+{
+	cleanup_close int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	cleanup_close int slave = -1;
+	int unlock = 0, ptn;
+	char name[64];
+
+	if (master < 0)
+		return bc_error_errno(err, "open /dev/ptmx");
+	if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &ptn) < 0)
+		return bc_error_errno(err, "unlock pty /dev/ptmx");
+	snprintf(name, sizeof(name), "/dev/pts/%d", ptn);
+	slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0)
+		return bc_error_errno(err, "open pty %s", name);
+	if (has_size) {
+		struct winsize ws = {.ws_row = (unsigned short)rows,
+				     .ws_col = (unsigned short)cols};
+
+		if (ioctl(slave, TIOCSWINSZ, &ws) < 0)
+			return bc_error_errno(err, "set size of pty %s", name);
+	}
+	if (setsid() < 0)
+		return bc_error_errno(err, "setsid for the terminal");
+	if (ioctl(slave, TIOCSCTTY, 0) < 0)
+		return bc_error_errno(err, "make %s the controlling terminal", name);
+	for (int i = 0; i < 3; i++) {
+		if (dup2(slave, i) < 0)
+			return bc_error_errno(err, "dup pty %s to fd %d", name, i);
+	}
+	return steal_fd(master);
+}
+
+static int copy_once(int from, int to)
+{
+	char buf[8192];
+	ssize_t n = read(from, buf, sizeof(buf));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return 0;
+	if (n <= 0)
+		return -1; /* EOF, or EIO on a pty whose slave side is gone */
+	return bc_write_all(to, buf, (size_t)n) < 0 ? -1 : 0;
+}
+
+int terminal_proxy(int master, int pidfd, bc_error_t **err)
+{
+	struct termios saved, raw;
+	bool restore = false, stdin_open = true;
+
+	if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0) {
+		raw = saved;
+		cfmakeraw(&raw);
+		restore = tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
+		struct winsize ws;
+		if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+			ioctl(master, TIOCSWINSZ, &ws);
+	}
+	for (;;) {
+		struct pollfd p[3] = {{.fd = master, .events = POLLIN},
+				      {.fd = stdin_open ? STDIN_FILENO : -1, .events = POLLIN},
+				      {.fd = pidfd, .events = POLLIN}};
+
+		if (poll(p, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			if (restore)
+				tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+			return bc_error_errno(err, "poll terminal");
+		}
+		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			if (copy_once(master, STDOUT_FILENO) < 0)
+				break;
+			continue; /* drain output before noticing the exit */
+		}
+		if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+			if (copy_once(STDIN_FILENO, master) < 0)
+				stdin_open = false;
+		}
+		if (p[2].revents & POLLIN)
+			break;
+	}
+	if (restore)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+	return 0;
+}
