@@ -303,6 +303,9 @@ static int init_setup(const bc_init_config_t *c, pid_t host_pid, char **exe, cha
 	if (spec->domainname && *spec->domainname &&
 	    setdomainname(spec->domainname, strlen(spec->domainname)) < 0)
 		return bc_error_errno(err, "setdomainname %s", spec->domainname);
+	/* Relative mount sources are relative to the bundle (config.md). */
+	if (c->state->bundle && *c->state->bundle && chdir(c->state->bundle) < 0)
+		return bc_error_errno(err, "chdir to bundle %s", c->state->bundle);
 	if (rootfs_prepare(spec, c->rootfs, err) < 0)
 		return -1;
 	/* prestart and createRuntime hooks run in the runtime's namespaces, now. */

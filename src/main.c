@@ -106,7 +106,8 @@ static void print_help(void)
 	       "  --log-format text|json  format of the log file (default: text)\n"
 	       "  --debug                 log debug messages\n"
 	       "  --systemd-cgroup        use the systemd cgroup driver (not supported)\n"
-	       "  --rootless true|false|auto  accepted for compatibility\n"
+	       "  --rootless[=true|false|auto]  accepted for compatibility\n"
+	       "  --cgroup-manager NAME   accepted for compatibility\n"
 	       "  -v, --version           print the version\n"
 	       "  -h, --help              print this help\n\n"
 	       "Run 'barco COMMAND --help' for a command's options.\n");
@@ -130,7 +131,7 @@ static int parse_global(int argc, char **argv, bc_global_opts_t *g, bool *system
 	    {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
 	    {"debug", no_argument, NULL, OPT_DEBUG},
 	    {"systemd-cgroup", no_argument, NULL, OPT_SYSTEMD},
-	    {"rootless", required_argument, NULL, OPT_ROOTLESS},
+	    {"rootless", optional_argument, NULL, OPT_ROOTLESS},
 	    {"cgroup-manager", required_argument, NULL, OPT_CGM},
 	    {"version", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
