@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -217,6 +218,36 @@ static int init_wait_start(int fifo_fd, bc_error_t **err)
 
 static int init_setup(const bc_init_config_t *c, pid_t host_pid, char **exe, char ***envp,
 		      bc_error_t **err);
+
+/* The first stage of a two-stage start: returns in the forked init, exits in stage 1. */
+static int init_stage1(const bc_init_config_t *c, bc_error_t **err)
+{
+	bc_sync_msg_t msg;
+	pid_t pid;
+
+	if (ns_join(&c->ns, err) < 0)
+		return -1;
+	if (unshare(CLONE_NEWUSER) < 0)
+		return bc_error_errno(err, "create user namespace");
+	if (sync_send(c->sync_fd, BC_SYNC_USERNS_READY, 0, 0, NULL, err) < 0 ||
+	    sync_expect(c->sync_fd, BC_SYNC_USERNS_DONE, &msg, err) < 0)
+		return -1;
+	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+		return bc_error_errno(err, "become root in the user namespace (is uid 0 mapped?)");
+	if (unshare(c->new_flags & ~CLONE_NEWUSER) < 0)
+		return bc_error_errno(err, "create namespaces");
+	/* The pid namespace takes effect for children only: the init is our child. */
+	pid = fork();
+	if (pid < 0)
+		return bc_error_errno(err, "fork the container init");
+	if (pid > 0) {
+		if (sync_send(c->sync_fd, BC_SYNC_PID, 0, pid, NULL, err) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	return 0;
+}
+
 static int init_console(const bc_init_config_t *c, bc_error_t **err);
 
 void init_main(const bc_init_config_t *c)
@@ -235,6 +266,8 @@ void init_main(const bc_init_config_t *c)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	/* The runtime may die while we wait: then there is nobody to report to. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (c->two_stage && init_stage1(c, &err) < 0)
+		goto fail;
 	if (sync_expect(c->sync_fd, BC_SYNC_CONTINUE, &msg, &err) < 0)
 		_exit(1);
 	if (init_setup(c, (pid_t)msg.value, &exe, &envp, &err) < 0)
@@ -290,10 +323,13 @@ static int init_setup(const bc_init_config_t *c, pid_t host_pid, char **exe, cha
 	bc_sync_msg_t msg;
 
 	/* In a new user namespace, become its root once the runtime has written our maps. */
-	if (c->new_userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
-		return bc_error_errno(err, "become root in the user namespace (is uid 0 mapped?)");
-	if (ns_join(&c->ns, err) < 0)
-		return -1;
+	if (!c->two_stage) {
+		if (c->new_userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+			return bc_error_errno(
+			    err, "become root in the user namespace (is uid 0 mapped?)");
+		if (ns_join(&c->ns, err) < 0)
+			return -1;
+	}
 	if (!c->no_new_keyring && syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 &&
 	    errno != ENOSYS)
 		return bc_error_errno(err, "create session keyring");

@@ -73,6 +73,15 @@ void ns_close_fds(bc_ns_fds_t *fds)
 	}
 }
 
+bool ns_any_joined(const bc_ns_fds_t *fds)
+{
+	for (int i = 0; i < BC_NS_TYPE_COUNT; i++) {
+		if (fds->fd[i] >= 0 && i != BC_NS_PID && i != BC_NS_TIME)
+			return true;
+	}
+	return false;
+}
+
 int ns_open_paths(const bc_spec_t *spec, bc_ns_fds_t *fds, bc_error_t **err)
 {
 	for (int i = 0; i < BC_NS_TYPE_COUNT; i++)

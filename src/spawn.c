@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -116,6 +117,26 @@ static int spawn_sync(const bc_spawn_opts_t *o, int sock, pid_t pid, bc_spawn_re
 	}
 }
 
+/* Stage 1 unshares its user namespace, we write its maps, it forks the init and exits. */
+static int spawn_two_stage(const bc_spec_t *spec, int sock, pid_t *pid, bc_error_t **err)
+{
+	bc_sync_msg_t msg;
+	int status;
+
+	if (sync_expect(sock, BC_SYNC_USERNS_READY, &msg, err) < 0)
+		return -1;
+	if (ns_write_id_maps(*pid, spec, err) < 0)
+		return -1;
+	if (sync_send(sock, BC_SYNC_USERNS_DONE, 0, 0, NULL, err) < 0 ||
+	    sync_expect(sock, BC_SYNC_PID, &msg, err) < 0)
+		return -1;
+	while (waitpid(*pid, &status, 0) < 0 && errno == EINTR)
+		;
+	/* From here the guard watches the init itself, which is ours now as subreaper. */
+	*pid = (pid_t)msg.value;
+	return 0;
+}
+
 static pid_t spawn_clone(int flags)
 {
 	/* A NULL stack gives fork semantics: the child runs on a copy of our stack. */
@@ -153,6 +174,8 @@ int spawn_init(const bc_spawn_opts_t *o, bc_spawn_result_t *res, bc_error_t **er
 	ic.sync_fd = sock_child;
 	ic.fifo_fd = fifo;
 	ic.new_userns = (flags & CLONE_NEWUSER) != 0;
+	ic.two_stage = ic.new_userns && ns_any_joined(&ic.ns);
+	ic.new_flags = flags;
 	ic.no_pivot = o->no_pivot;
 	ic.no_new_keyring = o->no_new_keyring;
 	ic.listen_fds = spawn_listen_fds();
@@ -160,7 +183,12 @@ int spawn_init(const bc_spawn_opts_t *o, bc_spawn_result_t *res, bc_error_t **er
 	ic.state = o->state;
 	ic.lock_fd = o->lock_fd;
 
-	pid = spawn_clone(flags);
+	/* In two stages the init is a grandchild: adopt it, so that run can wait for it. */
+	if (ic.two_stage && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
+		ns_close_fds(&ic.ns);
+		return bc_error_errno(err, "become a child subreaper");
+	}
+	pid = spawn_clone(ic.two_stage ? 0 : flags);
 	if (pid < 0) {
 		pid = 0;
 		ns_close_fds(&ic.ns);
@@ -176,8 +204,12 @@ int spawn_init(const bc_spawn_opts_t *o, bc_spawn_result_t *res, bc_error_t **er
 	ns_close_fds(&ic.ns);
 	close(steal_fd(sock_child));
 	bc_debug("container init started as pid %d", (int)pid);
-	if (ic.new_userns && ns_write_id_maps(pid, spec, err) < 0)
+	if (ic.two_stage) {
+		if (spawn_two_stage(spec, sock_parent, &pid, err) < 0)
+			return -1;
+	} else if (ic.new_userns && ns_write_id_maps(pid, spec, err) < 0) {
 		return -1;
+	}
 	if (spawn_sync(o, sock_parent, pid, res, err) < 0) {
 		if (res->console_fd >= 0)
 			close(steal_fd(res->console_fd));

@@ -16,6 +16,11 @@ typedef struct bc_init_config {
 	int fifo_fd;	    /* O_PATH fd of exec.fifo; -1 for `exec`-style immediate start */
 	bc_ns_fds_t ns;	    /* namespaces to join */
 	bool new_userns;    /* the parent writes our id maps before we go on */
+	/* A new user namespace with other namespaces joined by path: join those first (still
+	 * privileged in the runtime's user namespace), then unshare the new ones and fork the
+	 * real init into them, as runc does.  new_flags are the namespaces to unshare. */
+	bool two_stage;
+	int new_flags;
 	bool no_pivot;
 	bool no_new_keyring;
 	int preserve_fds;	 /* extra fds after 0-2 kept for the process (incl. LISTEN_FDS) */

@@ -23,6 +23,8 @@ int ns_validate(const bc_spec_t *spec, bc_error_t **err);
 
 int ns_open_paths(const bc_spec_t *spec, bc_ns_fds_t *fds, bc_error_t **err);
 void ns_close_fds(bc_ns_fds_t *fds);
+/* Whether any namespace but pid and time (joined by the runtime itself) is joined. */
+bool ns_any_joined(const bc_ns_fds_t *fds);
 
 /* In the runtime, just before clone: join the pid namespace given by path (only affects the
  * children) and create the time namespace with its offsets (only possible by unshare, and
