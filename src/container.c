@@ -121,36 +121,6 @@ static bc_spec_t *container_load_spec(const bc_create_opts_t *o, char **raw, siz
 	return spec;
 }
 
-static bool container_host_id(const bc_id_mapping_t *m, size_t n, uint32_t *out)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (m[i].container_id == 0 && m[i].size > 0) {
-			*out = m[i].host_id;
-			return true;
-		}
-	}
-	return false;
-}
-
-/* In a new user namespace the init opens exec.fifo as its own root: that uid must own it. */
-static int container_chown_fifo(const bc_spec_t *spec, int dirfd, bc_error_t **err)
-{
-	const bc_linux_t *l = spec->linux_;
-	uint32_t uid = 0, gid = 0;
-	const bc_namespace_t *user = bc_spec_namespace(spec, BC_NS_USER);
-
-	if (user == NULL || user->path != NULL)
-		return 0;
-	if (!container_host_id(l->uid_mappings, l->n_uid_mappings, &uid) ||
-	    !container_host_id(l->gid_mappings, l->n_gid_mappings, &gid))
-		return bc_error_set(err, 0,
-				    "config.json: linux.uidMappings: container uid and gid "
-				    "0 must be mapped");
-	if (fchownat(dirfd, "exec.fifo", uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
-		return bc_error_errno(err, "chown exec.fifo to %u:%u", uid, gid);
-	return 0;
-}
-
 static int container_spawn_and_record(const bc_create_opts_t *o, const bc_spec_t *spec, int dirfd,
 				      int lockfd, bc_state_t *st, bc_created_t *out,
 				      bc_error_t **err)
@@ -223,10 +193,11 @@ int container_create(const bc_create_opts_t *o, bc_created_t *out, bc_error_t **
 	lockfd = state_store_lock(dirfd, true, err);
 	if (lockfd < 0)
 		return -1;
-	if (mkfifoat(dirfd, "exec.fifo", 0600) < 0)
+	/* Writable by anyone: the init opens it after switching to process.user (or as root of
+	 * a user namespace).  Only the init reaches it, through its fd: the state directory is
+	 * 0700.  mkfifoat applies the umask, so set the mode explicitly. */
+	if (mkfifoat(dirfd, "exec.fifo", 0622) < 0 || fchmodat(dirfd, "exec.fifo", 0622, 0) < 0)
 		return bc_error_errno(err, "create exec.fifo in %s/%s", o->root, o->id);
-	if (container_chown_fifo(spec, dirfd, err) < 0)
-		return bc_error_wrap(err, "%s/%s", o->root, o->id);
 	if (bc_write_file_atomic_at(dirfd, CONFIG_COPY, raw, len, 0600, err) < 0)
 		return bc_error_wrap(err, "save config in %s/%s", o->root, o->id);
 

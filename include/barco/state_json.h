@@ -25,16 +25,16 @@ typedef struct bc_state {
 	bc_kv_t *annotations;
 	size_t n_annotations;
 	/* barco's own fields (kept in state.json, shown by `barco state` like runc) */
-	char *rootfs;        /* absolute */
-	char *created;       /* RFC 3339 */
-	uint32_t owner;      /* uid that created it */
+	char *rootfs;	     /* absolute */
+	char *created;	     /* RFC 3339 */
+	uint32_t owner;	     /* uid that created it */
 	uint64_t start_time; /* init's start time from /proc/PID/stat: a reused pid is never ours */
 	char *cgroup_path;   /* NULL when no cgroup was made */
 } bc_state_t;
 
 enum bc_state_json_kind {
-	BC_STATE_JSON_OCI,    /* exactly the runtime-spec state: hooks' stdin */
-	BC_STATE_JSON_CLI,    /* `barco state` output: OCI + rootfs, created, owner (runc's shape) */
+	BC_STATE_JSON_OCI, /* exactly the runtime-spec state: hooks' stdin */
+	BC_STATE_JSON_CLI, /* `barco state` output: OCI + rootfs, created, owner (runc's shape) */
 	BC_STATE_JSON_STORED, /* state.json on disk: everything */
 };
 

@@ -9,7 +9,7 @@
 #include "barco/state_json.h"
 
 #define BC_DEFAULT_ROOT "/run/barco"
-#define BC_ID_MAX       1024
+#define BC_ID_MAX	1024
 
 /* IDs: [A-Za-z0-9][A-Za-z0-9_.+-]*, at most BC_ID_MAX bytes, never "." or "..". */
 int state_store_check_id(const char *id, bc_error_t **err);

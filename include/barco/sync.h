@@ -16,24 +16,25 @@
 
 enum bc_sync_type {
 	BC_SYNC_NONE = 0,
-	BC_SYNC_ERROR,            /* child -> parent: errnum + message; the child then exits */
-	BC_SYNC_USERNS_READY,     /* child -> parent: write my uid/gid maps now */
-	BC_SYNC_USERNS_DONE,      /* parent -> child */
-	BC_SYNC_CREATE_RUNTIME,   /* child -> parent: mounts are set up; run createRuntime/prestart hooks */
+	BC_SYNC_ERROR,		/* child -> parent: errnum + message; the child then exits */
+	BC_SYNC_USERNS_READY,	/* child -> parent: write my uid/gid maps now */
+	BC_SYNC_USERNS_DONE,	/* parent -> child */
+	BC_SYNC_CREATE_RUNTIME, /* child -> parent: mounts are set up; run createRuntime/prestart
+				   hooks */
 	BC_SYNC_CREATE_RUNTIME_DONE, /* parent -> child */
-	BC_SYNC_READY,            /* child -> parent: all set; waiting for start */
-	BC_SYNC_PID,              /* child -> parent: value = pid (for a pid-namespace fork) */
-	BC_SYNC_CONTINUE,         /* parent -> child: generic go-ahead */
-	BC_SYNC_CONSOLE,          /* child -> parent: the next packet carries the pty master fd */
+	BC_SYNC_READY,		     /* child -> parent: all set; waiting for start */
+	BC_SYNC_PID,		     /* child -> parent: value = pid (for a pid-namespace fork) */
+	BC_SYNC_CONTINUE,	     /* parent -> child: generic go-ahead */
+	BC_SYNC_CONSOLE, /* child -> parent: the next packet carries the pty master fd */
 };
 
 #define BC_SYNC_MAX_PAYLOAD 4096
 
 typedef struct bc_sync_msg {
-	uint32_t type;  /* enum bc_sync_type */
+	uint32_t type;	/* enum bc_sync_type */
 	int32_t errnum; /* with BC_SYNC_ERROR */
-	int64_t value;  /* type-specific number */
-	uint32_t len;   /* payload bytes that follow (not NUL-terminated on the wire) */
+	int64_t value;	/* type-specific number */
+	uint32_t len;	/* payload bytes that follow (not NUL-terminated on the wire) */
 	char payload[BC_SYNC_MAX_PAYLOAD + 1]; /* NUL-terminated after receive */
 } bc_sync_msg_t;
 
