@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,19 @@ int bc_error_errno(bc_error_t **err, const char *fmt, ...)
 	error_vset(err, saved, fmt, ap);
 	va_end(ap);
 	errno = saved;
+	return -1;
+}
+
+int bc_error_set_code(bc_error_t **err, int errnum, const char *fmt, ...)
+{
+	bool fresh = err != NULL && *err == NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	error_vset(err, 0, fmt, ap);
+	va_end(ap);
+	if (fresh)
+		(*err)->errnum = errnum;
 	return -1;
 }
 

@@ -94,10 +94,7 @@ static int spawn_sync(const bc_spawn_opts_t *o, int sock, pid_t pid, bc_spawn_re
 		switch (msg.type) {
 		case BC_SYNC_ERROR:
 			/* The init's message is already complete: pass it on as it is. */
-			bc_error_set(err, 0, "%s", msg.payload);
-			if (*err)
-				(*err)->errnum = msg.errnum;
-			return -1;
+			return bc_error_set_code(err, msg.errnum, "%s", msg.payload);
 		case BC_SYNC_CREATE_RUNTIME:
 			if (spawn_hooks(o, pid, err) < 0)
 				return -1;

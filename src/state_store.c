@@ -17,27 +17,6 @@
 #include "barco/state_store.h"
 #include "barco/util.h"
 
-/* Set a message without the ": strerror" suffix while keeping errno for callers to test
- * (`delete --force` ignores ENOENT). */
-static int set_with_errnum(bc_error_t **err, int errnum, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int set_with_errnum(bc_error_t **err, int errnum, const char *fmt, ...)
-{
-	bool fresh = err != NULL && *err == NULL;
-	cleanup_free char *msg = NULL;
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	bc_error_set(err, 0, "%s", msg);
-	if (fresh)
-		(*err)->errnum = errnum;
-	return -1;
-}
-
 static bool id_char_ok(char c, bool first)
 {
 	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
@@ -120,8 +99,8 @@ int state_store_open_root(const char *root, bc_error_t **err)
 		fd = open_dir_nofollow(AT_FDCWD, path);
 	}
 	if (fd < 0 && (errno == ELOOP || errno == ENOTDIR) && is_symlink(path))
-		return set_with_errnum(err, ELOOP, "opening state root `%s`: is a symbolic link",
-				       path);
+		return bc_error_set_code(err, ELOOP, "opening state root `%s`: is a symbolic link",
+					 path);
 	if (fd < 0)
 		return bc_error_errno(err, "opening state root `%s`", path);
 	return fd;
@@ -137,7 +116,7 @@ int state_store_reserve(int rootfd, const char *id, bc_error_t **err)
 		if (errno != EEXIST)
 			return bc_error_errno(err, "creating state directory of container `%s`",
 					      id);
-		return set_with_errnum(err, EEXIST, "container already exists: %s", id);
+		return bc_error_set_code(err, EEXIST, "container already exists: %s", id);
 	}
 	fd = open_dir_nofollow(rootfd, id);
 	if (fd < 0) {
@@ -159,10 +138,10 @@ int state_store_open(int rootfd, const char *id, bc_error_t **err)
 	if (fd >= 0)
 		return fd;
 	if (errno == ENOENT)
-		return set_with_errnum(err, ENOENT, "container does not exist: %s", id);
+		return bc_error_set_code(err, ENOENT, "container does not exist: %s", id);
 	if (errno == ELOOP || errno == ENOTDIR)
-		return set_with_errnum(err, errno,
-				       "state entry of container `%s` is not a directory", id);
+		return bc_error_set_code(err, errno,
+					 "state entry of container `%s` is not a directory", id);
 	return bc_error_errno(err, "opening state directory of container `%s`", id);
 }
 
@@ -173,7 +152,7 @@ int state_store_lock(int dirfd, bool exclusive, bc_error_t **err)
 
 	fd = openat(dirfd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
 	if (fd < 0 && errno == ENOENT)
-		return set_with_errnum(err, ENOENT, "container does not exist");
+		return bc_error_set_code(err, ENOENT, "container does not exist");
 	if (fd < 0)
 		return bc_error_errno(err, "opening the container's lock file");
 	while (flock(fd, exclusive ? LOCK_EX : LOCK_SH) < 0) {
@@ -185,7 +164,7 @@ int state_store_lock(int dirfd, bool exclusive, bc_error_t **err)
 	if (fstat(dirfd, &st) < 0)
 		return bc_error_errno(err, "checking the container's state directory");
 	if (st.st_nlink == 0)
-		return set_with_errnum(err, ENOENT, "container does not exist");
+		return bc_error_set_code(err, ENOENT, "container does not exist");
 	return steal_fd(fd);
 }
 
@@ -272,8 +251,8 @@ int state_store_remove(int rootfd, const char *id, bc_error_t **err)
 	if (fd < 0 && errno == ENOENT)
 		return 0;
 	if (fd < 0 && (errno == ELOOP || errno == ENOTDIR))
-		return set_with_errnum(err, errno,
-				       "state entry of container `%s` is not a directory", id);
+		return bc_error_set_code(err, errno,
+					 "state entry of container `%s` is not a directory", id);
 	if (fd < 0)
 		return bc_error_errno(err, "opening state directory of container `%s`", id);
 	if (remove_contents(fd, id, err) < 0)

@@ -122,14 +122,9 @@ static int recv_packet(int fd, char *buf, size_t size, ssize_t *n)
 
 static int eof_error(bc_error_t **err)
 {
-	bool fresh = err != NULL && *err == NULL;
-
-	bc_error_set(err, 0,
-		     "container init exited unexpectedly (it closed the sync socket without "
-		     "reporting an error; it may have been killed, see dmesg)");
-	if (fresh)
-		(*err)->errnum = EPIPE;
-	return -1;
+	return bc_error_set_code(err, EPIPE,
+				 "container init exited unexpectedly (it closed the sync socket "
+				 "without reporting an error; it may have been killed, see dmesg)");
 }
 
 static int check_packet(const struct sync_wire *hdr, size_t n, bc_error_t **err)
@@ -182,8 +177,6 @@ int sync_recv(int fd, bc_sync_msg_t *msg, bc_error_t **err)
 
 int sync_expect(int fd, enum bc_sync_type type, bc_sync_msg_t *msg, bc_error_t **err)
 {
-	bool fresh = err != NULL && *err == NULL;
-
 	if (sync_recv(fd, msg, err) < 0)
 		return -1;
 	if (msg->type == (uint32_t)type)
@@ -191,12 +184,9 @@ int sync_expect(int fd, enum bc_sync_type type, bc_sync_msg_t *msg, bc_error_t *
 	if (msg->type == BC_SYNC_ERROR) {
 		/* The child's message is already complete ("mounting `proc`: ..."): pass it
 		 * on verbatim, with its errno, and without a second strerror. */
-		bc_error_set(err, 0, "%s",
-			     msg->len > 0 ? msg->payload
-					  : "container init failed without a message");
-		if (fresh)
-			(*err)->errnum = msg->errnum;
-		return -1;
+		return bc_error_set_code(err, msg->errnum, "%s",
+					 msg->len > 0 ? msg->payload
+						      : "container init failed without a message");
 	}
 	return bc_error_set(err, 0, "unexpected message %s from container init (expected %s)",
 			    sync_type_name(msg->type), sync_type_name(type));

@@ -36,6 +36,19 @@ START_TEST(error_wrap_and_first_wins)
 }
 END_TEST
 
+START_TEST(error_set_code_keeps_message)
+{
+	bc_error_t *err = NULL;
+
+	ck_assert_int_eq(bc_error_set_code(&err, ENOENT, "container does not exist: %s", "x"), -1);
+	ck_assert_str_eq(err->msg, "container does not exist: x");
+	ck_assert_int_eq(err->errnum, ENOENT);
+	bc_error_set_code(&err, EPERM, "second");
+	ck_assert_int_eq(err->errnum, ENOENT);
+	bc_error_free(err);
+}
+END_TEST
+
 START_TEST(parse_numbers)
 {
 	int64_t i;
@@ -143,6 +156,7 @@ static Suite *util_suite(void)
 
 	tcase_add_test(tc, error_set_appends_strerror);
 	tcase_add_test(tc, error_wrap_and_first_wins);
+	tcase_add_test(tc, error_set_code_keeps_message);
 	tcase_add_test(tc, parse_numbers);
 	tcase_add_test(tc, atomic_write_and_read_back);
 	tcase_add_test(tc, strv_helpers);

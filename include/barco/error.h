@@ -21,6 +21,11 @@ int bc_error_set(bc_error_t **err, int errnum, const char *fmt, ...)
 /* Same as bc_error_set with errnum = errno at the time of the call. */
 int bc_error_errno(bc_error_t **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Like bc_error_set, but the message is used as it is (no strerror suffix) while errnum is
+ * kept for callers to test, e.g. ENOENT for "container does not exist". */
+int bc_error_set_code(bc_error_t **err, int errnum, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Prefix the existing error with "context: " and return -1. */
 int bc_error_wrap(bc_error_t **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
