@@ -8,7 +8,7 @@
  * Conventions: strings are malloc'd, NULL when absent; string arrays are NULL-terminated
  * (NULL when absent); optional scalars carry a has_ flag; arrays of structs carry a count.
  * Maps (annotations, sysctl, unified, netDevices, rdma) are arrays of key/value pairs in
- * document order.  Only oci/spec.c includes yajl.
+ * document order.  Only oci/ includes yajl.
  */
 
 #include <stdbool.h>
