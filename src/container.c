@@ -18,6 +18,7 @@
 #include "barco/ns.h"
 #include "barco/spawn.h"
 #include "barco/state_store.h"
+#include "barco/sync.h"
 #include "barco/util.h"
 
 #define CONFIG_COPY "config.json"
@@ -121,10 +122,31 @@ static bc_spec_t *container_load_spec(const bc_create_opts_t *o, char **raw, siz
 	return spec;
 }
 
+struct record_ctx {
+	const bc_create_opts_t *o;
+	int dirfd;
+	bc_state_t *st;
+};
+
+/* Runs while the init waits for our go-ahead: a failure here kills it. */
+static int container_record(void *arg, pid_t pid, bc_error_t **err)
+{
+	struct record_ctx *r = arg;
+
+	r->st->pid = pid;
+	r->st->start_time = bc_proc_start_time(pid);
+	if (state_store_write(r->dirfd, r->st, err) < 0)
+		return -1;
+	if (r->o->pid_file && container_write_pid_file(r->o->pid_file, pid, err) < 0)
+		return -1;
+	return 0;
+}
+
 static int container_spawn_and_record(const bc_create_opts_t *o, const bc_spec_t *spec, int dirfd,
 				      int lockfd, bc_state_t *st, bc_created_t *out,
 				      bc_error_t **err)
 {
+	struct record_ctx rec = {.o = o, .dirfd = dirfd, .st = st};
 	bc_spawn_opts_t so = {.spec = spec,
 			      .rootfs = st->rootfs,
 			      .state_dirfd = dirfd,
@@ -133,23 +155,18 @@ static int container_spawn_and_record(const bc_create_opts_t *o, const bc_spec_t
 			      .preserve_fds = o->preserve_fds,
 			      .console_socket = o->console_socket,
 			      .state = st,
-			      .lock_fd = lockfd};
+			      .lock_fd = lockfd,
+			      .on_ready = container_record,
+			      .on_ready_arg = &rec};
 	bc_spawn_result_t res;
 
 	if (spec->process->terminal && o->console_socket == NULL && out == NULL)
 		return bc_error_set(err, 0,
 				    "process.terminal is true: create needs "
 				    "--console-socket to pass the terminal on");
-	if (spawn_init(&so, &res, err) < 0)
-		return -1;
-	st->pid = res.pid;
-	st->start_time = bc_proc_start_time(res.pid);
-	if (state_store_write(dirfd, st, err) < 0 ||
-	    (o->pid_file && container_write_pid_file(o->pid_file, res.pid, err) < 0)) {
-		kill(res.pid, SIGKILL);
-		waitpid(res.pid, NULL, 0);
-		if (res.console_fd >= 0)
-			close(res.console_fd);
+	if (spawn_init(&so, &res, err) < 0) {
+		if (o->pid_file)
+			unlink(o->pid_file);
 		return -1;
 	}
 	if (out) {
@@ -296,10 +313,13 @@ static int container_pidfd(const bc_state_t *st, bc_error_t **err)
 	return steal_fd(pidfd);
 }
 
+/* Read what the init writes to exec.fifo until it closes it at execve: "0", then, if it
+ * failed between start and exec (a startContainer hook, the exec itself), its error. */
 static int container_wait_fifo(int fifo, int pidfd, const char *id, bc_error_t **err)
 {
 	struct pollfd p[2] = {{.fd = fifo, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
-	char c;
+	char buf[BC_SYNC_MAX_PAYLOAD + 2];
+	size_t len = 0;
 
 	for (;;) {
 		ssize_t n;
@@ -309,16 +329,27 @@ static int container_wait_fifo(int fifo, int pidfd, const char *id, bc_error_t *
 				continue;
 			return bc_error_errno(err, "wait for container %s to start", id);
 		}
-		if (p[0].revents & POLLIN) {
-			n = read(fifo, &c, 1);
-			if (n == 1)
-				return 0;
+		if (p[0].revents & (POLLIN | POLLHUP)) {
+			n = read(fifo, buf + len, sizeof(buf) - 1 - len);
 			if (n < 0 && (errno == EAGAIN || errno == EINTR))
 				continue;
+			if (n > 0 && len + (size_t)n < sizeof(buf) - 1) {
+				len += (size_t)n;
+				continue;
+			}
+			if (len > 0)
+				break; /* EOF after the init wrote: it has exec'd or failed */
+			if (n == 0)
+				return bc_error_set(err, 0,
+						    "container %s: init exited before start", id);
 		}
-		if (p[1].revents & POLLIN)
+		if (len == 0 && (p[1].revents & POLLIN))
 			return bc_error_set(err, 0, "container %s: init exited before start", id);
 	}
+	buf[len] = '\0';
+	if (len > 1)
+		return bc_error_set(err, 0, "%s", buf + 1);
+	return 0;
 }
 
 int container_start(const char *root, const char *id, bc_error_t **err)

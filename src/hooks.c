@@ -12,20 +12,24 @@
 #include "barco/log.h"
 #include "barco/util.h"
 
-static void __attribute__((noreturn)) hook_child(const bc_hook_t *h, int stdin_fd)
+/* In the forked hook: exec it, or report errno over status_fd (closed by a successful exec). */
+static void __attribute__((noreturn)) hook_child(const bc_hook_t *h, int stdin_fd, int status_fd)
 {
 	char *default_argv[] = {h->path, NULL};
 	char *empty_env[] = {NULL};
+	sigset_t all;
+	int e;
 
 	if (dup2(stdin_fd, STDIN_FILENO) < 0)
-		_exit(127);
+		goto fail;
 	/* A hook must not inherit the runtime's blocked signals or its ignored SIGPIPE. */
-	sigset_t all;
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	signal(SIGPIPE, SIG_DFL);
 	execve(h->path, h->args ? h->args : default_argv, h->env ? h->env : empty_env);
-	dprintf(STDERR_FILENO, "barco: exec hook %s: %s\n", h->path, strerror(errno));
+fail:
+	e = errno;
+	(void)!write(status_fd, &e, sizeof(e));
 	_exit(127);
 }
 
@@ -54,32 +58,50 @@ static int hook_wait(pid_t pid, int timeout, int *status, bool *timed_out)
 	return 0;
 }
 
+/* errno of a failed exec in the hook's child, 0 when the exec happened. */
+static int hook_exec_errno(int status_fd)
+{
+	int e = 0;
+	ssize_t n;
+
+	do
+		n = read(status_fd, &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	return n == sizeof(e) ? e : 0;
+}
+
 static int hook_run_one(const bc_hook_t *h, const char *kind, const char *state_json,
 			bc_error_t **err)
 {
-	int fds[2];
-	int status = 0;
+	cleanup_close int in_r = -1, in_w = -1, st_r = -1, st_w = -1;
+	int fds[2], status = 0, exec_errno;
 	bool timed_out;
 	pid_t pid;
 
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return bc_error_errno(err, "%s hook %s: create pipe", kind, h->path);
+	in_r = fds[0];
+	in_w = fds[1];
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return bc_error_errno(err, "%s hook %s: create pipe", kind, h->path);
+	st_r = fds[0];
+	st_w = fds[1];
 	pid = fork();
-	if (pid < 0) {
-		close(fds[0]);
-		close(fds[1]);
+	if (pid < 0)
 		return bc_error_errno(err, "%s hook %s: fork", kind, h->path);
-	}
 	if (pid == 0)
-		hook_child(h, fds[0]);
-	close(fds[0]);
+		hook_child(h, in_r, st_w);
+	close(steal_fd(in_r));
+	close(steal_fd(st_w));
 	/* A hook that does not read its stdin is fine: EPIPE is not its failure. */
-	if (bc_write_all(fds[1], state_json, strlen(state_json)) < 0 && errno != EPIPE)
-		bc_log(BC_LOG_DEBUG, "%s hook %s: writing state: %s", kind, h->path,
-		       strerror(errno));
-	close(fds[1]);
+	if (bc_write_all(in_w, state_json, strlen(state_json)) < 0 && errno != EPIPE)
+		bc_debug("%s hook %s: writing state: %s", kind, h->path, strerror(errno));
+	close(steal_fd(in_w));
+	exec_errno = hook_exec_errno(st_r);
 	if (hook_wait(pid, h->has_timeout ? h->timeout : 0, &status, &timed_out) < 0)
 		return bc_error_errno(err, "%s hook %s: wait", kind, h->path);
+	if (exec_errno)
+		return bc_error_set(err, exec_errno, "%s hook %s: exec", kind, h->path);
 	if (timed_out)
 		return bc_error_set(err, 0, "%s hook %s: timed out after %d seconds", kind, h->path,
 				    h->timeout);

@@ -196,7 +196,9 @@ static int init_hook_state(const bc_init_config_t *c, pid_t host_pid, const char
 }
 
 /* Wait for `start`: the write end of exec.fifo opens only once start opens the read end.
- * Reopened through /proc because the fifo's path is outside the new root. */
+ * Reopened through /proc because the fifo's path is outside the new root.  The returned fd
+ * stays open until execve closes it (O_CLOEXEC): start reads until EOF, so it returns only
+ * once the process runs, and an error written here before exec reaches start instead. */
 static int init_wait_start(int fifo_fd, bc_error_t **err)
 {
 	char path[64];
@@ -213,7 +215,7 @@ static int init_wait_start(int fifo_fd, bc_error_t **err)
 				      path);
 	if (bc_write_all(fd, "0", 1) < 0)
 		return bc_error_errno(err, "write exec.fifo");
-	return 0;
+	return steal_fd(fd);
 }
 
 static int init_setup(const bc_init_config_t *c, pid_t host_pid, char **exe, char ***envp,
@@ -257,6 +259,8 @@ void init_main(const bc_init_config_t *c)
 	cleanup_free char *state_json = NULL;
 	char **envp = NULL;
 	bc_sync_msg_t msg;
+	pid_t host_pid;
+	int start_fd = -1;
 	sigset_t none;
 
 	/* flock locks follow the open file: a copy kept here would block `start` forever. */
@@ -270,17 +274,25 @@ void init_main(const bc_init_config_t *c)
 		goto fail;
 	if (sync_expect(c->sync_fd, BC_SYNC_CONTINUE, &msg, &err) < 0)
 		_exit(1);
-	if (init_setup(c, (pid_t)msg.value, &exe, &envp, &err) < 0)
+	host_pid = (pid_t)msg.value;
+	if (init_setup(c, host_pid, &exe, &envp, &err) < 0)
 		goto fail;
-	if (sync_send(c->sync_fd, BC_SYNC_READY, 0, 0, NULL, &err) < 0)
+	/* We outlive the runtime from here: cleared before READY, since the runtime may exit
+	 * as soon as it has READY.  If it dies before its last CONTINUE, nobody recorded us:
+	 * the receive fails and we exit instead of waiting for a start that never comes. */
+	prctl(PR_SET_PDEATHSIG, 0);
+	if (sync_send(c->sync_fd, BC_SYNC_READY, 0, 0, NULL, &err) < 0 ||
+	    sync_expect(c->sync_fd, BC_SYNC_CONTINUE, &msg, &err) < 0)
 		_exit(1);
 	close(c->sync_fd);
 	/* From here nobody waits for our errors: they go to the container's stderr. */
-	prctl(PR_SET_PDEATHSIG, 0);
-	if (c->fifo_fd >= 0 && init_wait_start(c->fifo_fd, &err) < 0)
-		goto late_fail;
+	if (c->fifo_fd >= 0) {
+		start_fd = init_wait_start(c->fifo_fd, &err);
+		if (start_fd < 0)
+			goto late_fail;
+	}
 	if (c->spec->hooks.count[BC_HOOK_START_CONTAINER] > 0) {
-		if (init_hook_state(c, (pid_t)msg.value, "running", &state_json, &err) < 0 ||
+		if (init_hook_state(c, host_pid, "running", &state_json, &err) < 0 ||
 		    hooks_run(c->spec, BC_HOOK_START_CONTAINER, state_json, &err) < 0)
 			goto late_fail;
 	}
@@ -292,7 +304,9 @@ void init_main(const bc_init_config_t *c)
 	execve(exe, c->spec->process->args, envp);
 	bc_error_errno(&err, "exec %s", exe);
 late_fail:
-	dprintf(STDERR_FILENO, "barco: %s\n", err->msg);
+	/* `start` is reading the fifo: the error becomes its error. */
+	if (start_fd < 0 || bc_write_all(start_fd, err->msg, strlen(err->msg)) < 0)
+		dprintf(STDERR_FILENO, "barco: %s\n", err->msg);
 	_exit(127);
 fail:
 	sync_send_error(c->sync_fd, err);

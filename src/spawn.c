@@ -207,7 +207,11 @@ int spawn_init(const bc_spawn_opts_t *o, bc_spawn_result_t *res, bc_error_t **er
 	} else if (ic.new_userns && ns_write_id_maps(pid, spec, err) < 0) {
 		return -1;
 	}
-	if (spawn_sync(o, sock_parent, pid, res, err) < 0) {
+	/* The final CONTINUE tells the init that it is recorded: if we die before, it exits
+	 * instead of waiting for a start that nobody can give. */
+	if (spawn_sync(o, sock_parent, pid, res, err) < 0 ||
+	    (o->on_ready && o->on_ready(o->on_ready_arg, pid, err) < 0) ||
+	    sync_send(sock_parent, BC_SYNC_CONTINUE, 0, 0, NULL, err) < 0) {
 		if (res->console_fd >= 0)
 			close(steal_fd(res->console_fd));
 		return -1;

@@ -226,8 +226,8 @@ int bc_read_file_at(int dirfd, const char *name, size_t max, char **out, size_t 
 		return bc_error_errno(err, "open %s", name);
 	if (bc_read_all(fd, max, out, len) < 0) {
 		if (errno == EFBIG)
-			return bc_error_set(err, 0, "read %s: file larger than %zu bytes", name,
-					    max);
+			return bc_error_set_code(err, EFBIG, "read %s: file larger than %zu bytes",
+						 name, max);
 		return bc_error_errno(err, "read %s", name);
 	}
 	return 0;

@@ -18,6 +18,10 @@ typedef struct bc_spawn_opts {
 	const char *console_socket; /* NULL: keep the master (run) or no terminal */
 	const bc_state_t *state;    /* id, bundle, annotations: for hooks */
 	int lock_fd;		    /* the state lock: the init must not keep it */
+	/* Called once the init is ready (record its state, write the pid file); the init waits
+	 * for this to succeed before it waits for start, and is killed if it fails. */
+	int (*on_ready)(void *arg, pid_t pid, bc_error_t **err);
+	void *on_ready_arg;
 } bc_spawn_opts_t;
 
 typedef struct bc_spawn_result {
