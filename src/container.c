@@ -234,9 +234,10 @@ int container_create(const bc_create_opts_t *o, bc_created_t *out, bc_error_t **
 	return 0;
 }
 
-/* Open, lock and read one container's record. */
-static bc_state_t *container_open(const char *root, const char *id, bool exclusive, int *dirfd_out,
-				  int *lockfd_out, bc_error_t **err)
+/* Open, lock and read one container's record; *unreadable says the record itself failed. */
+static bc_state_t *container_open_ex(const char *root, const char *id, bool exclusive,
+				     int *dirfd_out, int *lockfd_out, bool *unreadable,
+				     bc_error_t **err)
 {
 	cleanup_close int rootfd = -1;
 	cleanup_close int dirfd = -1;
@@ -265,14 +266,23 @@ static bc_state_t *container_open(const char *root, const char *id, bool exclusi
 		st->bundle = bc_xstrdup("");
 	} else {
 		st = state_store_read(dirfd, err);
-		if (st == NULL)
+		if (st == NULL) {
+			if (unreadable)
+				*unreadable = true;
 			return NULL;
+		}
 	}
 	free(st->status);
 	st->status = bc_xstrdup(container_status(dirfd, st));
 	*dirfd_out = steal_fd(dirfd);
 	*lockfd_out = steal_fd(lockfd);
 	return st;
+}
+
+static bc_state_t *container_open(const char *root, const char *id, bool exclusive, int *dirfd_out,
+				  int *lockfd_out, bc_error_t **err)
+{
+	return container_open_ex(root, id, exclusive, dirfd_out, lockfd_out, NULL, err);
 }
 
 static bc_spec_t *container_saved_spec(int dirfd, bc_error_t **err)
@@ -511,12 +521,21 @@ int container_delete(const char *root, const char *id, bool force, bc_error_t **
 	cleanup_close int rootfd = -1;
 	cleanup_free char *json = NULL;
 	cleanup_error bc_error_t *spec_err = NULL;
+	bool unreadable = false;
 
-	st = container_open(root, id, true, &dirfd, &lockfd, err);
+	st = container_open_ex(root, id, true, &dirfd, &lockfd, &unreadable, err);
 	if (st == NULL) {
-		if (force && *err && strstr((*err)->msg, "does not exist")) {
+		if (force && *err && (*err)->errnum == ENOENT &&
+		    strstr((*err)->msg, "does not exist")) {
 			bc_error_freep(err);
 			return 0;
+		}
+		/* Without a readable record there is no pid to stop: --force still removes the
+		 * entry, so a corrupt file never blocks the ID. */
+		if (force && unreadable) {
+			bc_warn("%s; removing the entry of container %s", (*err)->msg, id);
+			bc_error_freep(err);
+			goto remove;
 		}
 		return -1;
 	}
@@ -534,6 +553,7 @@ int container_delete(const char *root, const char *id, bool force, bc_error_t **
 		if (json)
 			hooks_run_warn(spec, BC_HOOK_POSTSTOP, json);
 	}
+remove:
 	rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return bc_error_errno(err, "open state directory %s", root);
