@@ -4,6 +4,8 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <linux/nsfs.h>
 #include <unistd.h>
 
 #include "barco/log.h"
@@ -82,6 +84,33 @@ bool ns_any_joined(const bc_ns_fds_t *fds)
 	return false;
 }
 
+static const char *ns_name_of_flag(int flag)
+{
+	for (int t = 0; t < BC_NS_TYPE_COUNT; t++) {
+		if (bc_ns_clone_flag((enum bc_ns_type)t) == flag)
+			return bc_ns_type_name((enum bc_ns_type)t);
+	}
+	return "unknown";
+}
+
+/* Refuse a path that is no namespace, or one of another type, before anything is created. */
+static int ns_check_type(int fd, const bc_namespace_t *ns, bc_error_t **err)
+{
+	int t = ioctl(fd, NS_GET_NSTYPE);
+	const char *want = bc_ns_type_name(ns->type);
+
+	if (t < 0) {
+		if (errno == ENOTTY || errno == EINVAL)
+			return bc_error_set(err, 0, "join %s namespace %s: not a namespace file",
+					    want, ns->path);
+		return bc_error_errno(err, "join %s namespace %s", want, ns->path);
+	}
+	if (t != bc_ns_clone_flag(ns->type))
+		return bc_error_set(err, 0, "join %s namespace %s: it is a %s namespace", want,
+				    ns->path, ns_name_of_flag(t));
+	return 0;
+}
+
 int ns_open_paths(const bc_spec_t *spec, bc_ns_fds_t *fds, bc_error_t **err)
 {
 	for (int i = 0; i < BC_NS_TYPE_COUNT; i++)
@@ -97,6 +126,10 @@ int ns_open_paths(const bc_spec_t *spec, bc_ns_fds_t *fds, bc_error_t **err)
 		if (fds->fd[ns->type] < 0) {
 			bc_error_errno(err, "open %s namespace %s", bc_ns_type_name(ns->type),
 				       ns->path);
+			ns_close_fds(fds);
+			return -1;
+		}
+		if (ns_check_type(fds->fd[ns->type], ns, err) < 0) {
 			ns_close_fds(fds);
 			return -1;
 		}
