@@ -249,7 +249,8 @@ static bc_state_t *container_open_ex(const char *root, const char *id, bool excl
 	rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0) {
 		if (errno == ENOENT)
-			return bc_error_set(err, 0, "container does not exist: %s", id), NULL;
+			return bc_error_set_code(err, ENOENT, "container does not exist: %s", id),
+			       NULL;
 		return bc_error_errno(err, "open state directory %s", root), NULL;
 	}
 	dirfd = state_store_open(rootfd, id, err);

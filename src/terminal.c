@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <termios.h>
@@ -75,6 +76,18 @@ int terminal_send_to_console_socket(const char *path, int master, bc_error_t **e
 	return 0;
 }
 
+static int terminal_bind_console(const char *pty, bc_error_t **err)
+{
+	cleanup_close int fd =
+	    open("/dev/console", O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return bc_error_errno(err, "create /dev/console");
+	if (mount(pty, "/dev/console", NULL, MS_BIND, NULL) < 0)
+		return bc_error_errno(err, "bind %s on /dev/console", pty);
+	return 0;
+}
+
 int terminal_setup_child(bool has_size, uint32_t rows, uint32_t cols, bc_error_t **err)
 {
 	cleanup_close int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -97,6 +110,9 @@ int terminal_setup_child(bool has_size, uint32_t rows, uint32_t cols, bc_error_t
 		if (ioctl(slave, TIOCSWINSZ, &ws) < 0)
 			return bc_error_errno(err, "set size of pty %s", name);
 	}
+	/* Programs that write to /dev/console must reach this terminal, as with runc. */
+	if (terminal_bind_console(name, err) < 0)
+		return -1;
 	if (setsid() < 0)
 		return bc_error_errno(err, "setsid for the terminal");
 	if (ioctl(slave, TIOCSCTTY, 0) < 0)
