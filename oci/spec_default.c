@@ -9,6 +9,7 @@
 
 #include "barco/spec.h"
 #include "barco/util.h"
+#include "seccomp_default.h"
 
 /* Docker's default capability set: what most images expect to have as root. */
 static const char *const default_caps[] = {
@@ -166,6 +167,8 @@ static bc_linux_t *default_linux(bool rootless)
 		lx->namespaces[i].type = ns[i];
 	lx->masked_paths = strv_of(masked_paths);
 	lx->readonly_paths = strv_of(readonly_paths);
+	/* Resolved for the bounding set the config grants, as Docker resolves its profile. */
+	lx->seccomp = bc_spec_default_seccomp((char *const *)default_caps);
 	return lx;
 }
 
