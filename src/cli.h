@@ -39,6 +39,17 @@ int cmd_list(const bc_global_opts_t *g, int argc, char **argv, bc_error_t **err)
 int cmd_spec(const bc_global_opts_t *g, int argc, char **argv, bc_error_t **err);
 int cmd_run(const bc_global_opts_t *g, int argc, char **argv, bc_error_t **err);
 
+/* The getopt_long entries of the options create and run share (see cli_create_option). */
+// clang-format off
+#define CLI_CREATE_LONG_OPTIONS                                                                    \
+	{"bundle", required_argument, NULL, 'b'},                                                  \
+	{"pid-file", required_argument, NULL, 'P'},                                                \
+	{"console-socket", required_argument, NULL, 'C'},                                          \
+	{"no-pivot", no_argument, NULL, 'N'},                                                      \
+	{"no-new-keyring", no_argument, NULL, 'K'},                                                \
+	{"preserve-fds", required_argument, NULL, 'F'}
+// clang-format on
+
 struct bc_create_opts;
 /* Absolute path of the bundle (default: the current directory). */
 char *cli_bundle_path(const char *bundle, bc_error_t **err);

@@ -69,12 +69,7 @@ int cli_create_option(int c, const char *cmd, bc_create_opts_t *o, const char **
 int cmd_create(const bc_global_opts_t *g, int argc, char **argv, bc_error_t **err)
 {
 	static const struct option opts[] = {
-	    {"bundle", required_argument, NULL, 'b'},
-	    {"pid-file", required_argument, NULL, 'P'},
-	    {"console-socket", required_argument, NULL, 'C'},
-	    {"no-pivot", no_argument, NULL, 'N'},
-	    {"no-new-keyring", no_argument, NULL, 'K'},
-	    {"preserve-fds", required_argument, NULL, 'F'},
+	    CLI_CREATE_LONG_OPTIONS,
 	    {NULL, 0, NULL, 0},
 	};
 	bc_create_opts_t o = {.root = g->root};

@@ -89,12 +89,7 @@ struct run_args {
 static int run_parse(int argc, char **argv, struct run_args *a, bc_error_t **err)
 {
 	static const struct option opts[] = {
-	    {"bundle", required_argument, NULL, 'b'},
-	    {"pid-file", required_argument, NULL, 'P'},
-	    {"console-socket", required_argument, NULL, 'C'},
-	    {"no-pivot", no_argument, NULL, 'N'},
-	    {"no-new-keyring", no_argument, NULL, 'K'},
-	    {"preserve-fds", required_argument, NULL, 'F'},
+	    CLI_CREATE_LONG_OPTIONS,
 	    {"detach", no_argument, NULL, 'd'},
 	    {"rootfs", required_argument, NULL, 'r'},
 	    {"uid", required_argument, NULL, 'u'},
