@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "barco/caps.h"
 #include "barco/container.h"
 #include "barco/hooks.h"
 #include "barco/log.h"
@@ -115,7 +116,7 @@ static bc_spec_t *container_load_spec(const bc_create_opts_t *o, char **raw, siz
 				    "process to run)"),
 		       NULL;
 	}
-	if (ns_validate(spec, err) < 0) {
+	if (ns_validate(spec, err) < 0 || caps_validate(spec->process->capabilities, err) < 0) {
 		bc_spec_free(spec);
 		return NULL;
 	}

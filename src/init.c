@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "barco/caps.h"
 #include "barco/hooks.h"
 #include "barco/init.h"
 #include "barco/rootfs.h"
@@ -377,7 +378,8 @@ static int init_setup(const bc_init_config_t *c, pid_t host_pid, char **exe, cha
 		return -1;
 	if (chdir(p->cwd) < 0)
 		return bc_error_errno(err, "chdir to %s (process.cwd)", p->cwd);
-	if (init_user(p, err) < 0)
+	if (caps_before_user(p->capabilities, err) < 0 || init_user(p, err) < 0 ||
+	    caps_after_user(p->capabilities, err) < 0)
 		return -1;
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return bc_error_errno(err, "set no_new_privs");
