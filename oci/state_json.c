@@ -170,6 +170,43 @@ char *bc_state_to_json(const bc_state_t *st, enum bc_state_json_kind kind, bc_er
 	return bc_xstrndup((const char *)buf, len);
 }
 
+char *bc_container_process_state_json(const bc_state_t *st, const char *metadata, bc_error_t **err)
+{
+	cleanup_gen yajl_gen g = yajl_gen_alloc(NULL);
+	struct gen w = {.g = g, .status = yajl_gen_status_ok};
+	const unsigned char *buf;
+	size_t len;
+
+	if (g == NULL) {
+		bc_error_set(err, ENOMEM, "generating container process state JSON");
+		return NULL;
+	}
+	yajl_gen_config(g, yajl_gen_validate_utf8, 1);
+	gen_check(&w, yajl_gen_map_open(g));
+	gen_key_str(&w, "ociVersion", st->oci_version ? st->oci_version : BC_OCI_VERSION);
+	/* The index of a name is the index of its fd in the SCM_RIGHTS array. */
+	gen_str(&w, "fds");
+	gen_check(&w, yajl_gen_array_open(g));
+	gen_str(&w, "seccompFd");
+	gen_check(&w, yajl_gen_array_close(g));
+	gen_key_int(&w, "pid", st->pid);
+	if (metadata)
+		gen_key_str(&w, "metadata", metadata);
+	gen_str(&w, "state");
+	gen_check(&w, yajl_gen_map_open(g));
+	gen_oci(&w, st);
+	gen_check(&w, yajl_gen_map_close(g));
+	gen_check(&w, yajl_gen_map_close(g));
+	if (w.status != yajl_gen_status_ok) {
+		bc_error_set(err, 0,
+			     "generating container process state JSON of container `%s`: %s",
+			     st->id ? st->id : "", gen_status_text(w.status));
+		return NULL;
+	}
+	yajl_gen_get_buf(g, &buf, &len);
+	return bc_xstrndup((const char *)buf, len);
+}
+
 /* ---- parsing ---- */
 
 static void position_of(const char *data, size_t pos, unsigned *line, unsigned *col)

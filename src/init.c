@@ -18,6 +18,7 @@
 #include "barco/hooks.h"
 #include "barco/init.h"
 #include "barco/rootfs.h"
+#include "barco/seccomp_filter.h"
 #include "barco/sync.h"
 #include "barco/terminal.h"
 #include "barco/util.h"
@@ -219,8 +220,54 @@ static int init_wait_start(int fifo_fd, bc_error_t **err)
 	return steal_fd(fd);
 }
 
-static int init_setup(const bc_init_config_t *c, pid_t host_pid, char **exe, char ***envp,
-		      bc_error_t **err);
+/* What the init keeps for seccomp between setup and exec. */
+struct init_seccomp {
+	bc_seccomp_prog_t *prog; /* NULL without linux.seccomp */
+	int listener_fd;	 /* connected to listenerPath when the profile uses NOTIFY */
+};
+
+/* listenerPath is a host path: connected before any namespace is joined and before the uid
+ * changes, so that it resolves as in the runtime, with the runtime's credentials. */
+static int init_seccomp_connect(const bc_init_config_t *c, struct init_seccomp *sc,
+				bc_error_t **err)
+{
+	const bc_seccomp_t *s = c->spec->linux_ ? c->spec->linux_->seccomp : NULL;
+
+	sc->listener_fd = -1;
+	if (!seccomp_filter_spec_uses_notify(s))
+		return 0;
+	sc->listener_fd = seccomp_filter_listener_connect(s, err);
+	return sc->listener_fd < 0 ? -1 : 0;
+}
+
+/* Load the filter; a notify fd goes to the listener at once and neither stays open.  The
+ * state is built before the load: as few syscalls as possible run under the filter. */
+static int init_seccomp_load(const bc_init_config_t *c, struct init_seccomp *sc, pid_t host_pid,
+			     const char *status, bc_error_t **err)
+{
+	cleanup_free char *json = NULL;
+	cleanup_close int listener = steal_fd(sc->listener_fd);
+	cleanup_close int nfd = -1;
+	bc_state_t st = *c->state;
+
+	if (listener >= 0) {
+		st.pid = host_pid;
+		st.status = (char *)status;
+		json = bc_container_process_state_json(
+		    &st, c->spec->linux_->seccomp->listener_metadata, err);
+		if (json == NULL)
+			return -1;
+	}
+	if (seccomp_filter_load(sc->prog, &nfd, err) < 0)
+		return -1;
+	if (nfd >= 0 && seccomp_filter_listener_send(listener, nfd, json, err) < 0)
+		return bc_error_wrap(err, "seccomp listener %s",
+				     c->spec->linux_->seccomp->listener_path);
+	return 0;
+}
+
+static int init_setup(const bc_init_config_t *c, pid_t host_pid, struct init_seccomp *sc,
+		      char **exe, char ***envp, bc_error_t **err);
 
 /* The first stage of a two-stage start: returns in the forked init, exits in stage 1. */
 static int init_stage1(const bc_init_config_t *c, bc_error_t **err)
@@ -260,6 +307,7 @@ void init_main(const bc_init_config_t *c)
 	cleanup_free char *state_json = NULL;
 	char **envp = NULL;
 	bc_sync_msg_t msg;
+	struct init_seccomp sc = {.prog = NULL, .listener_fd = -1};
 	pid_t host_pid;
 	int start_fd = -1;
 	sigset_t none;
@@ -271,12 +319,14 @@ void init_main(const bc_init_config_t *c)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	/* The runtime may die while we wait: then there is nobody to report to. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (init_seccomp_connect(c, &sc, &err) < 0)
+		goto fail;
 	if (c->two_stage && init_stage1(c, &err) < 0)
 		goto fail;
 	if (sync_expect(c->sync_fd, BC_SYNC_CONTINUE, &msg, &err) < 0)
 		_exit(1);
 	host_pid = (pid_t)msg.value;
-	if (init_setup(c, host_pid, &exe, &envp, &err) < 0)
+	if (init_setup(c, host_pid, &sc, &exe, &envp, &err) < 0)
 		goto fail;
 	/* We outlive the runtime from here: cleared before READY, since the runtime may exit
 	 * as soon as it has READY.  If it dies before its last CONTINUE, nobody recorded us:
@@ -302,6 +352,10 @@ void init_main(const bc_init_config_t *c)
 		bc_error_errno(&err, "close_range");
 		goto late_fail;
 	}
+	/* With no_new_privs the filter comes last: the profile need not allow our own work. */
+	if (sc.prog && c->spec->process->no_new_privileges &&
+	    init_seccomp_load(c, &sc, host_pid, "running", &err) < 0)
+		goto late_fail;
 	execve(exe, c->spec->process->args, envp);
 	bc_error_errno(&err, "exec %s", exe);
 late_fail:
@@ -330,12 +384,17 @@ static int init_console(const bc_init_config_t *c, bc_error_t **err)
 	return terminal_send_fd(c->sync_fd, master, NULL, err);
 }
 
-static int init_setup(const bc_init_config_t *c, pid_t host_pid, char **exe, char ***envp,
-		      bc_error_t **err)
+static int init_setup(const bc_init_config_t *c, pid_t host_pid, struct init_seccomp *sc,
+		      char **exe, char ***envp, bc_error_t **err)
 {
 	const bc_spec_t *spec = c->spec;
 	const bc_process_t *p = spec->process;
 	bc_sync_msg_t msg;
+
+	/* Compiled now, before any mount, so that profile errors fail create quickly. */
+	if (spec->linux_ && spec->linux_->seccomp &&
+	    seccomp_filter_compile(spec->linux_->seccomp, &sc->prog, err) < 0)
+		return -1;
 
 	/* In a new user namespace, become its root once the runtime has written our maps. */
 	if (!c->two_stage) {
@@ -378,6 +437,11 @@ static int init_setup(const bc_init_config_t *c, pid_t host_pid, char **exe, cha
 		return -1;
 	if (chdir(p->cwd) < 0)
 		return bc_error_errno(err, "chdir to %s (process.cwd)", p->cwd);
+	/* Without no_new_privs the kernel wants CAP_SYS_ADMIN to load a filter: load it while
+	 * we still have it, before the uid change and the capability drop (as runc does). */
+	if (sc->prog && !p->no_new_privileges &&
+	    init_seccomp_load(c, sc, host_pid, "creating", err) < 0)
+		return -1;
 	if (caps_before_user(p->capabilities, err) < 0 || init_user(p, err) < 0 ||
 	    caps_after_user(p->capabilities, err) < 0)
 		return -1;

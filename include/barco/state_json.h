@@ -42,6 +42,10 @@ enum bc_state_json_kind {
  * compact.  The STORED keys are those of OCI plus rootfs, created, owner (a number),
  * startTime and cgroupPath (omitted when NULL). */
 char *bc_state_to_json(const bc_state_t *st, enum bc_state_json_kind kind, bc_error_t **err);
+/* The runtime-spec "container process state" sent to a seccomp listener (config-linux.md):
+ * {"ociVersion", "fds": ["seccompFd"], "pid": st->pid, "metadata" (omitted when NULL),
+ *  "state": the OCI state of st}.  Compact. */
+char *bc_container_process_state_json(const bc_state_t *st, const char *metadata, bc_error_t **err);
 /* Parse a stored state.json.  `name` prefixes messages (the file's path). */
 bc_state_t *bc_state_parse(const char *name, const char *data, size_t len, bc_error_t **err);
 void bc_state_free(bc_state_t *st);
