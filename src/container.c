@@ -26,15 +26,14 @@
 
 const char *container_status(int dirfd, const bc_state_t *st)
 {
+	uint64_t start_time;
 	char s;
 
 	if (st->pid <= 0)
 		return "creating";
 	/* A pid whose start time differs is somebody else's process: ours has stopped. */
-	if (bc_proc_start_time(st->pid) != st->start_time)
-		return "stopped";
-	s = bc_proc_state(st->pid);
-	if (s == 0 || s == 'Z' || s == 'X')
+	if (bc_proc_stat(st->pid, &s, &start_time) < 0 || start_time != st->start_time ||
+	    s == 'Z' || s == 'X')
 		return "stopped";
 	if (faccessat(dirfd, "exec.fifo", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return "created";
@@ -235,15 +234,45 @@ int container_create(const bc_create_opts_t *o, bc_created_t *out, bc_error_t **
 	return 0;
 }
 
-/* Open, lock and read one container's record; *unreadable says the record itself failed. */
+/* Lock and read one container's record below rootfd; *unreadable says the record itself
+ * failed.  A directory without state.json is a create still running (or one that died). */
+static bc_state_t *container_open_at(int rootfd, const char *id, bool exclusive, int *dirfd_out,
+				     int *lockfd_out, bool *unreadable, bc_error_t **err)
+{
+	cleanup_close int dirfd = -1;
+	cleanup_close int lockfd = -1;
+	bc_state_t *st;
+
+	dirfd = state_store_open(rootfd, id, err);
+	if (dirfd < 0)
+		return NULL;
+	lockfd = state_store_lock(dirfd, exclusive, err);
+	if (lockfd < 0)
+		return NULL;
+	st = state_store_read(dirfd, err);
+	if (st == NULL && *err && (*err)->errnum == ENOENT) {
+		bc_error_freep(err);
+		st = bc_xcalloc(1, sizeof(*st));
+		st->oci_version = bc_xstrdup(BC_OCI_VERSION);
+		st->id = bc_xstrdup(id);
+		st->bundle = bc_xstrdup("");
+	} else if (st == NULL) {
+		if (unreadable)
+			*unreadable = true;
+		return NULL;
+	}
+	free(st->status);
+	st->status = bc_xstrdup(container_status(dirfd, st));
+	*dirfd_out = steal_fd(dirfd);
+	*lockfd_out = steal_fd(lockfd);
+	return st;
+}
+
 static bc_state_t *container_open_ex(const char *root, const char *id, bool exclusive,
 				     int *dirfd_out, int *lockfd_out, bool *unreadable,
 				     bc_error_t **err)
 {
 	cleanup_close int rootfd = -1;
-	cleanup_close int dirfd = -1;
-	cleanup_close int lockfd = -1;
-	bc_state_t *st;
 
 	if (state_store_check_id(id, err) < 0)
 		return NULL;
@@ -254,31 +283,7 @@ static bc_state_t *container_open_ex(const char *root, const char *id, bool excl
 			       NULL;
 		return bc_error_errno(err, "open state directory %s", root), NULL;
 	}
-	dirfd = state_store_open(rootfd, id, err);
-	if (dirfd < 0)
-		return NULL;
-	lockfd = state_store_lock(dirfd, exclusive, err);
-	if (lockfd < 0)
-		return NULL;
-	if (faccessat(dirfd, "state.json", F_OK, 0) < 0 && errno == ENOENT) {
-		/* A create that is still running, or one that died half way. */
-		st = bc_xcalloc(1, sizeof(*st));
-		st->oci_version = bc_xstrdup(BC_OCI_VERSION);
-		st->id = bc_xstrdup(id);
-		st->bundle = bc_xstrdup("");
-	} else {
-		st = state_store_read(dirfd, err);
-		if (st == NULL) {
-			if (unreadable)
-				*unreadable = true;
-			return NULL;
-		}
-	}
-	free(st->status);
-	st->status = bc_xstrdup(container_status(dirfd, st));
-	*dirfd_out = steal_fd(dirfd);
-	*lockfd_out = steal_fd(lockfd);
-	return st;
+	return container_open_at(rootfd, id, exclusive, dirfd_out, lockfd_out, unreadable, err);
 }
 
 static bc_state_t *container_open(const char *root, const char *id, bool exclusive, int *dirfd_out,
@@ -579,7 +584,8 @@ int container_list(const char *root, bc_state_t ***states, size_t *n, bc_error_t
 		cleanup_error bc_error_t *e = NULL;
 		cleanup_close int dirfd = -1;
 		cleanup_close int lockfd = -1;
-		bc_state_t *st = container_open(root, ids[i], false, &dirfd, &lockfd, &e);
+		bc_state_t *st =
+		    container_open_at(rootfd, ids[i], false, &dirfd, &lockfd, NULL, &e);
 
 		/* A container deleted while we list is simply not listed. */
 		if (st == NULL) {

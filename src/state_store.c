@@ -195,14 +195,21 @@ static char *state_file_name(int dirfd)
 
 bc_state_t *state_store_read(int dirfd, bc_error_t **err)
 {
-	cleanup_free char *name = state_file_name(dirfd);
+	cleanup_free char *name = NULL;
 	cleanup_free char *data = NULL;
+	bc_state_t *st;
 	size_t len = 0;
 
+	/* The path for messages costs a readlink: only the error paths look it up. */
 	if (bc_read_file_at(dirfd, "state.json", BC_STATE_MAX_BYTES, &data, &len, err) < 0) {
+		name = state_file_name(dirfd);
 		bc_error_wrap(err, "reading container state `%s`", name);
 		return NULL;
 	}
+	st = bc_state_parse("state.json", data, len, NULL);
+	if (st)
+		return st;
+	name = state_file_name(dirfd);
 	return bc_state_parse(name, data, len, err);
 }
 

@@ -377,32 +377,42 @@ static char *proc_stat_after_comm(pid_t pid, char *buf, size_t size)
 	return p + 2;
 }
 
-char bc_proc_state(pid_t pid)
-{
-	char buf[1024];
-	char *p = proc_stat_after_comm(pid, buf, sizeof(buf));
-
-	return p ? *p : 0;
-}
-
-uint64_t bc_proc_start_time(pid_t pid)
+int bc_proc_stat(pid_t pid, char *state, uint64_t *start_time)
 {
 	char buf[1024];
 	char *p = proc_stat_after_comm(pid, buf, sizeof(buf));
 	unsigned long long v = 0;
 
 	if (p == NULL)
-		return 0;
+		return -1;
+	*state = *p;
 	/* p is field 3 (state); starttime is field 22. */
 	for (int field = 3; field < 22; field++) {
 		p = strchr(p, ' ');
 		if (p == NULL)
-			return 0;
+			return -1;
 		p++;
 	}
 	if (sscanf(p, "%llu", &v) != 1)
-		return 0;
-	return v;
+		return -1;
+	*start_time = v;
+	return 0;
+}
+
+char bc_proc_state(pid_t pid)
+{
+	uint64_t t;
+	char s;
+
+	return bc_proc_stat(pid, &s, &t) == 0 ? s : 0;
+}
+
+uint64_t bc_proc_start_time(pid_t pid)
+{
+	uint64_t t;
+	char s;
+
+	return bc_proc_stat(pid, &s, &t) == 0 ? t : 0;
 }
 
 int bc_pidfd_open(pid_t pid, unsigned int flags)

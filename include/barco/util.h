@@ -78,6 +78,8 @@ int bc_parse_int64(const char *s, int64_t *out);
 int bc_parse_uint64(const char *s, uint64_t *out);
 
 /* ---- processes ---- */
+/* State letter and start time of a process from one read of /proc/PID/stat; -1 if gone. */
+int bc_proc_stat(pid_t pid, char *state, uint64_t *start_time);
 /* Start time (field 22 of /proc/PID/stat, clock ticks since boot); 0 on failure. */
 uint64_t bc_proc_start_time(pid_t pid);
 /* State letter (field 3 of /proc/PID/stat), or 0 if the process does not exist. */
