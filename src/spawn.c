@@ -80,13 +80,32 @@ static int spawn_console(const bc_spawn_opts_t *o, int sock, bc_spawn_result_t *
 	return 0;
 }
 
+/* Send to the init.  If it is already gone, its own error is waiting in the socket and
+ * says why far better than our EPIPE does. */
+static int spawn_send(int sock, enum bc_sync_type type, int64_t value, bc_error_t **err)
+{
+	bc_error_t *child_err = NULL;
+	bc_sync_msg_t msg;
+
+	if (sync_send(sock, type, 0, value, NULL, err) == 0)
+		return 0;
+	if (*err == NULL || ((*err)->errnum != EPIPE && (*err)->errnum != ECONNRESET))
+		return -1;
+	if (sync_recv(sock, &msg, &child_err) == 0 && msg.type == BC_SYNC_ERROR) {
+		bc_error_freep(err);
+		return bc_error_set_code(err, msg.errnum, "%s", msg.payload);
+	}
+	bc_error_free(child_err);
+	return -1;
+}
+
 /* Drive the init from CONTINUE to READY. */
 static int spawn_sync(const bc_spawn_opts_t *o, int sock, pid_t pid, bc_spawn_result_t *res,
 		      bc_error_t **err)
 {
 	bc_sync_msg_t msg;
 
-	if (sync_send(sock, BC_SYNC_CONTINUE, 0, pid, NULL, err) < 0)
+	if (spawn_send(sock, BC_SYNC_CONTINUE, pid, err) < 0)
 		return -1;
 	for (;;) {
 		if (sync_recv(sock, &msg, err) < 0)
@@ -98,7 +117,7 @@ static int spawn_sync(const bc_spawn_opts_t *o, int sock, pid_t pid, bc_spawn_re
 		case BC_SYNC_CREATE_RUNTIME:
 			if (spawn_hooks(o, pid, err) < 0)
 				return -1;
-			if (sync_send(sock, BC_SYNC_CREATE_RUNTIME_DONE, 0, 0, NULL, err) < 0)
+			if (spawn_send(sock, BC_SYNC_CREATE_RUNTIME_DONE, 0, err) < 0)
 				return -1;
 			break;
 		case BC_SYNC_CONSOLE:
@@ -124,7 +143,7 @@ static int spawn_two_stage(const bc_spec_t *spec, int sock, pid_t *pid, bc_error
 		return -1;
 	if (ns_write_id_maps(*pid, spec, err) < 0)
 		return -1;
-	if (sync_send(sock, BC_SYNC_USERNS_DONE, 0, 0, NULL, err) < 0 ||
+	if (spawn_send(sock, BC_SYNC_USERNS_DONE, 0, err) < 0 ||
 	    sync_expect(sock, BC_SYNC_PID, &msg, err) < 0)
 		return -1;
 	while (waitpid(*pid, &status, 0) < 0 && errno == EINTR)
@@ -211,7 +230,7 @@ int spawn_init(const bc_spawn_opts_t *o, bc_spawn_result_t *res, bc_error_t **er
 	 * instead of waiting for a start that nobody can give. */
 	if (spawn_sync(o, sock_parent, pid, res, err) < 0 ||
 	    (o->on_ready && o->on_ready(o->on_ready_arg, pid, err) < 0) ||
-	    sync_send(sock_parent, BC_SYNC_CONTINUE, 0, 0, NULL, err) < 0) {
+	    spawn_send(sock_parent, BC_SYNC_CONTINUE, 0, err) < 0) {
 		if (res->console_fd >= 0)
 			close(steal_fd(res->console_fd));
 		return -1;
