@@ -16,8 +16,10 @@ TRAP_SCRIPT='trap "echo got-term; exit 0" TERM; trap "echo got-usr1" USR1; trap 
 	pid=$(pid_of ctr)
 	[ "$pid" -gt 0 ]
 	[ -d "/proc/$pid" ]
-	# Still the runtime's code: the user process (sleep) has not been executed.
-	[ "$(readlink "/proc/$pid/exe")" = "$(readlink -f "$BARCO")" ]
+	# Still the runtime's code (a sealed copy of it): the user process (sleep) has not been
+	# executed.
+	[ "$(readlink "/proc/$pid/exe")" = "/memfd:barco (deleted)" ]
+	cmp "/proc/$pid/exe" "$BARCO"
 }
 
 @test "state prints every field of the OCI state" {

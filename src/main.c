@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "barco/log.h"
+#include "barco/sealed_exe.h"
 #include "barco/seccomp_filter.h"
 #include "barco/state_store.h"
 #include "barco/util.h"
@@ -210,6 +211,10 @@ int main(int argc, char **argv)
 			     "supported; use the default cgroupfs driver");
 		goto out;
 	}
+	/* Commands that put a process into a container run from a sealed copy of barco. */
+	if ((strcmp(cmd->name, "create") == 0 || strcmp(cmd->name, "run") == 0) &&
+	    bc_sealed_exe_ensure(argv, &err) < 0)
+		goto out;
 	optind = 1;
 	rc = cmd->run(&g, argc - idx, argv + idx, &err);
 	if (rc >= 0 && err == NULL)
