@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
@@ -76,50 +80,94 @@ int terminal_send_to_console_socket(const char *path, int master, bc_error_t **e
 	return 0;
 }
 
-static int terminal_bind_console(const char *pty, bc_error_t **err)
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER _IO('T', 0x41)
+#endif
+#define PTY_SLAVE_MAJOR_FIRST 136
+#define PTY_SLAVE_MAJOR_LAST  143
+
+/* CVE-2025-52565 class: the container's /dev/ptmx and /dev/pts come from its rootfs or its
+ * mounts.  Both ends must be devpts nodes of the kind expected, or the "terminal" could be a
+ * file or a device of the host's choosing bound over /dev/console. */
+static int terminal_check_devpts(int fd, bool slave, const char *shown, bc_error_t **err)
+{
+	struct statfs sfs;
+	struct stat st;
+
+	if (fstatfs(fd, &sfs) < 0 || fstat(fd, &st) < 0)
+		return bc_error_errno(err, "stat %s", shown);
+	if (slave && sfs.f_type == DEVPTS_SUPER_MAGIC && S_ISCHR(st.st_mode) &&
+	    major(st.st_rdev) >= PTY_SLAVE_MAJOR_FIRST && major(st.st_rdev) <= PTY_SLAVE_MAJOR_LAST)
+		return 0;
+	/* The master may be the devpts instance's ptmx or the host-style /dev/ptmx (5:2). */
+	if (!slave && S_ISCHR(st.st_mode) &&
+	    (sfs.f_type == DEVPTS_SUPER_MAGIC || st.st_rdev == makedev(5, 2)))
+		return 0;
+	return bc_error_set(err, 0, "%s is not a devpts %s: refusing to use it", shown,
+			    slave ? "terminal" : "multiplexer");
+}
+
+/* /dev/console becomes the pty: bound through the fds, so neither end can be swapped for
+ * a symlink between the check and the mount. */
+static int terminal_bind_console(int slave, bc_error_t **err)
 {
 	cleanup_close int fd =
 	    open("/dev/console", O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	char src[32], dst[32];
+	struct stat st;
 
 	if (fd < 0)
 		return bc_error_errno(err, "create /dev/console");
-	if (mount(pty, "/dev/console", NULL, MS_BIND, NULL) < 0)
-		return bc_error_errno(err, "bind %s on /dev/console", pty);
+	if (fstat(fd, &st) < 0)
+		return bc_error_errno(err, "stat /dev/console");
+	if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
+		return bc_error_set(err, 0, "/dev/console is neither a file nor a device: refused");
+	snprintf(src, sizeof(src), "/proc/self/fd/%d", slave);
+	snprintf(dst, sizeof(dst), "/proc/self/fd/%d", fd);
+	if (mount(src, dst, NULL, MS_BIND, NULL) < 0)
+		return bc_error_errno(err, "bind the pty on /dev/console");
 	return 0;
 }
 
 int terminal_setup_child(bool has_size, uint32_t rows, uint32_t cols, bc_error_t **err)
 {
-	cleanup_close int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	cleanup_close int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	cleanup_close int slave = -1;
-	int unlock = 0, ptn;
-	char name[64];
+	int unlock = 0, flags;
 
 	if (master < 0)
 		return bc_error_errno(err, "open /dev/ptmx");
-	if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &ptn) < 0)
+	if (terminal_check_devpts(master, false, "/dev/ptmx", err) < 0)
+		return -1;
+	/* Opened without O_NONBLOCK above so that a fifo in its place can't block us. */
+	flags = fcntl(master, F_GETFL);
+	if (flags < 0 || fcntl(master, F_SETFL, flags & ~O_NONBLOCK) < 0)
+		return bc_error_errno(err, "set /dev/ptmx blocking");
+	if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
 		return bc_error_errno(err, "unlock pty /dev/ptmx");
-	snprintf(name, sizeof(name), "/dev/pts/%d", ptn);
-	slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	/* The peer by fd, not by a /dev/pts path the rootfs could redirect. */
+	slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (slave < 0)
-		return bc_error_errno(err, "open pty %s", name);
+		return bc_error_errno(err, "open the pty peer of /dev/ptmx");
+	if (terminal_check_devpts(slave, true, "the pty of /dev/ptmx", err) < 0)
+		return -1;
 	if (has_size) {
 		struct winsize ws = {.ws_row = (unsigned short)rows,
 				     .ws_col = (unsigned short)cols};
 
 		if (ioctl(slave, TIOCSWINSZ, &ws) < 0)
-			return bc_error_errno(err, "set size of pty %s", name);
+			return bc_error_errno(err, "set the size of the pty");
 	}
 	/* Programs that write to /dev/console must reach this terminal, as with runc. */
-	if (terminal_bind_console(name, err) < 0)
+	if (terminal_bind_console(slave, err) < 0)
 		return -1;
 	if (setsid() < 0)
 		return bc_error_errno(err, "setsid for the terminal");
 	if (ioctl(slave, TIOCSCTTY, 0) < 0)
-		return bc_error_errno(err, "make %s the controlling terminal", name);
+		return bc_error_errno(err, "make the pty the controlling terminal");
 	for (int i = 0; i < 3; i++) {
 		if (dup2(slave, i) < 0)
-			return bc_error_errno(err, "dup pty %s to fd %d", name, i);
+			return bc_error_errno(err, "dup the pty to fd %d", i);
 	}
 	return steal_fd(master);
 }
