@@ -6,9 +6,11 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -416,6 +418,114 @@ static int filter_flags_of(const bc_seccomp_t *s, bc_seccomp_prog_t *p, bc_error
 	return filter_probe_flags(s, p->flags, err);
 }
 
+/* ---- -ENOSYS for syscalls newer than the profile ----
+ * A syscall libseccomp doesn't know can't be in the filter, so it gets the default action:
+ * EPERM under Docker's profile, where a libc expects ENOSYS before falling back to an older
+ * call (clone3, faccessat2, mseal...).  As runc does, every syscall numbered above the
+ * highest one the profile names, per architecture, returns -ENOSYS; the profile's own
+ * rules keep deciding the rest.  Prepended to libseccomp's program, which reloads what it
+ * needs. */
+
+#define X32_SYSCALL_BIT 0x40000000U
+#define STUB_MAX_ARCHES 16
+
+struct stub_arch {
+	uint32_t token; /* AUDIT_ARCH_* */
+	uint32_t last;	/* highest syscall number the profile names on it */
+};
+
+static size_t stub_arches(const bc_seccomp_t *s, struct stub_arch *a)
+{
+	uint32_t tokens[STUB_MAX_ARCHES];
+	size_t n = 0, k = 0;
+
+	tokens[n++] = seccomp_arch_native();
+	for (size_t i = 0; s->architectures && s->architectures[i] && n < STUB_MAX_ARCHES; i++) {
+		uint32_t t;
+		bool dup = false;
+
+		/* x32 shares x86_64's audit arch; its numbers carry X32_SYSCALL_BIT. */
+		if (seccomp_filter_arch_token(s->architectures[i], &t) < 0 || t == 0 ||
+		    t == SCMP_ARCH_X32)
+			continue;
+		for (size_t j = 0; j < n; j++)
+			dup = dup || tokens[j] == t;
+		if (!dup)
+			tokens[n++] = t;
+	}
+	for (size_t j = 0; j < n; j++) {
+		bool any = false;
+		uint32_t last = 0;
+
+		for (size_t i = 0; i < s->n_syscalls; i++)
+			for (size_t m = 0; s->syscalls[i].names && s->syscalls[i].names[m]; m++) {
+				int nr = seccomp_syscall_resolve_name_arch(tokens[j],
+									   s->syscalls[i].names[m]);
+
+				/* Negative: unknown, or a pseudo number for "not on this arch". */
+				if (nr < 0 || (uint32_t)nr >= X32_SYSCALL_BIT)
+					continue;
+				if (!any || (uint32_t)nr > last)
+					last = (uint32_t)nr;
+				any = true;
+			}
+		if (any)
+			a[k++] = (struct stub_arch){.token = tokens[j], .last = last};
+	}
+	return k;
+}
+
+static int filter_enosys_stub(const bc_seccomp_t *s, uint32_t default_action, bc_seccomp_prog_t *p,
+			      bc_error_t **err)
+{
+	struct stub_arch a[STUB_MAX_ARCHES];
+	size_t n, len = 0, total = 0, pos = 0;
+	struct sock_filter *f;
+
+	if (default_action == SCMP_ACT_ALLOW || default_action == SCMP_ACT_LOG)
+		return 0;
+	n = stub_arches(s, a);
+	if (n == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		len += a[i].token == AUDIT_ARCH_X86_64 ? 5 : 4;
+	total = len + 2; /* a jump over the return, the return */
+	if (p->n_insns + total > BPF_MAX_INSNS)
+		return bc_error_set(err, 0,
+				    "seccomp: the profile compiles to %zu BPF instructions, the "
+				    "kernel takes at most %d",
+				    p->n_insns + total, BPF_MAX_INSNS);
+	f = bc_xmalloc((p->n_insns + total) * sizeof(*f));
+	/* Jump offsets count from the next instruction; `ja` sits at index len, the ENOSYS
+	 * return at len + 1, libseccomp's program starts at len + 2. */
+	for (size_t i = 0; i < n; i++) {
+		size_t size = a[i].token == AUDIT_ARCH_X86_64 ? 5 : 4;
+		size_t next = pos + size;
+
+		f[pos] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+						      offsetof(struct seccomp_data, arch));
+		f[pos + 1] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, a[i].token, 0,
+							  (uint8_t)(next - (pos + 2)));
+		f[pos + 2] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+							  offsetof(struct seccomp_data, nr));
+		if (size == 5)
+			f[pos + 3] =
+			    (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_SYSCALL_BIT,
+							 (uint8_t)(len + 2 - (pos + 4)), 0);
+		f[next - 1] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, a[i].last,
+							   (uint8_t)(len + 1 - next),
+							   (uint8_t)(len + 2 - next));
+		pos = next;
+	}
+	f[len] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JA | BPF_K, 1, 0, 0);
+	f[len + 1] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
+	memcpy(f + total, p->insns, p->n_insns * sizeof(*f));
+	free(p->insns);
+	p->insns = f;
+	p->n_insns += total;
+	return 0;
+}
+
 int seccomp_filter_compile(const bc_seccomp_t *s, bc_seccomp_prog_t **out, bc_error_t **err)
 {
 	cleanup_ctx scmp_filter_ctx ctx = NULL;
@@ -433,7 +543,8 @@ int seccomp_filter_compile(const bc_seccomp_t *s, bc_seccomp_prog_t **out, bc_er
 		return bc_error_set(err, 0,
 				    "config.json: linux.seccomp: SCMP_ACT_NOTIFY is used but "
 				    "listenerPath is not set");
-	if (filter_flags_of(s, p, err) < 0 || filter_export(ctx, p, err) < 0)
+	if (filter_flags_of(s, p, err) < 0 || filter_export(ctx, p, err) < 0 ||
+	    filter_enosys_stub(s, default_action, p, err) < 0)
 		return -1;
 	bc_debug("seccomp: %zu BPF instructions, flags 0x%x", p->n_insns, p->flags);
 	*out = steal_ptr(p);
