@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <yajl/yajl_tree.h>
@@ -109,6 +110,27 @@ static int check_mem_bw(spec_json_parser_t *p, const void *value)
 	if (bc_str_has_prefix(s, "MB:") && strchr(s, '\n') == NULL)
 		return 0;
 	return spec_json_fail(p, "must start with \"MB:\" and be a single line");
+}
+
+/* The path is joined under a cgroup mount: a ".." component would climb out of the cgroup
+ * the runtime means to use, and a newline would forge a line of /proc/PID/cgroup.  (NUL never
+ * reaches here: the parser refuses \u0000 in every string.) */
+static int check_cgroups_path(spec_json_parser_t *p, const void *value)
+{
+	const char *s = *(char *const *)value;
+	cleanup_free char *q = spec_json_show(s);
+
+	for (const char *c = s; *c; c++)
+		if ((unsigned char)*c < ' ' || *c == 0x7f)
+			return spec_json_fail(p, "%s contains a control character: refused", q);
+	for (const char *c = s; *c;) {
+		size_t n = strcspn(c, "/");
+
+		if (n == 2 && c[0] == '.' && c[1] == '.')
+			return spec_json_fail(p, "%s has a \"..\" component: refused", q);
+		c += n + (c[n] == '/');
+	}
+	return 0;
 }
 
 /* ---------------------------------------------------------------- object checks */
@@ -209,6 +231,130 @@ static int rdma_validate(spec_json_parser_t *p, yajl_val obj, void *out)
 	if (r->has_hca_handles || r->has_hca_objects)
 		return 0;
 	return spec_json_fail(p, "at least one of hcaHandles and hcaObjects is required");
+}
+
+/* A unified key names a file in the container's cgroup directory: "controller.key" (io.max,
+ * hugetlb.1GB.max), never a path. */
+static bool cgroup_file_name_ok(const char *k)
+{
+	static const char chars[] = "abcdefghijklmnopqrstuvwxyz"
+				    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.";
+	const char *dot = strchr(k, '.');
+	size_t len = strlen(k);
+
+	return dot != NULL && dot != k && k[len - 1] != '.' && strstr(k, "..") == NULL &&
+	       strspn(k, chars) == len;
+}
+
+static int resources_validate(spec_json_parser_t *p, yajl_val obj, void *out)
+{
+	const bc_resources_t *r = out;
+
+	for (size_t i = 0; i < r->n_unified; i++) {
+		cleanup_free char *q = NULL;
+
+		if (cgroup_file_name_ok(r->unified[i].key))
+			continue;
+		q = spec_json_show(r->unified[i].key);
+		return spec_json_fail_at(p, "unified",
+					 "%s is not a cgroup file name (expected controller.key, "
+					 "without '/' or \"..\"): refused",
+					 q);
+	}
+	return 0;
+}
+
+/* ---- linux.sysctl
+ * Only sysctls the kernel keeps per namespace, and only when the container has its own
+ * namespace of that kind: anything else would change the host (runc and crun refuse the
+ * same).  The key becomes a path under /proc/sys with '.' read as '/'. */
+
+static const char *const ipc_sysctls[] = {
+    "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+    "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced",
+};
+
+/* Dots become slashes: a '/', an empty component or "..", a space or a control character
+ * could name something other than the sysctl the key spells. */
+static bool sysctl_name_ok(const char *k)
+{
+	if (k[0] == '.' || k[strlen(k) - 1] == '.' || strstr(k, "..") || strchr(k, '/'))
+		return false;
+	for (; *k; k++)
+		if ((unsigned char)*k <= ' ' || *k == 0x7f)
+			return false;
+	return true;
+}
+
+/* The namespace that holds the kernel's copy of sysctl `k`, -1 when there is one copy. */
+static int sysctl_namespace(const char *k)
+{
+	if (bc_str_has_prefix(k, "net."))
+		return BC_NS_NETWORK;
+	if (bc_str_has_prefix(k, "fs.mqueue."))
+		return BC_NS_IPC;
+	for (size_t i = 0; i < BC_ARRAY_SIZE(ipc_sysctls); i++)
+		if (strcmp(k, ipc_sysctls[i]) == 0)
+			return BC_NS_IPC;
+	if (strcmp(k, "kernel.domainname") == 0 || strcmp(k, "kernel.hostname") == 0)
+		return BC_NS_UTS;
+	return -1;
+}
+
+/* Why sysctl kv is refused (to follow its quoted key in the message), NULL when it is allowed. */
+static const char *sysctl_refusal(const bc_spec_t *spec, const bc_kv_t *kv)
+{
+	static const char *const missing[BC_NS_TYPE_COUNT] = {
+	    [BC_NS_NETWORK] = "needs a network namespace in linux.namespaces (without one it "
+			      "would change the host's)",
+	    [BC_NS_IPC] = "needs an ipc namespace in linux.namespaces (without one it would "
+			  "change the host's)",
+	    [BC_NS_UTS] = "needs a new uts namespace in linux.namespaces (without one it would "
+			  "change the host's)",
+	};
+	int t = sysctl_namespace(kv->key);
+	const bc_namespace_t *ns = t < 0 ? NULL : bc_spec_namespace(spec, (enum bc_ns_type)t);
+
+	if (!sysctl_name_ok(kv->key))
+		return "is not a sysctl name (it must not hold '/', \"..\", spaces or control "
+		       "characters, nor start or end with '.')";
+	if (t < 0)
+		return "is not a namespaced sysctl";
+	/* runc and crun refuse it too: the hostname field is the one place to set it. */
+	if (strcmp(kv->key, "kernel.hostname") == 0)
+		return "conflicts with the hostname field (set that instead)";
+	if (ns == NULL)
+		return missing[t];
+	/* As for the domainname field: a joined uts namespace is set up by its owner. */
+	if (t == BC_NS_UTS && ns->path)
+		return "needs a new uts namespace, not one joined by path";
+	if (t == BC_NS_UTS && spec->domainname && *spec->domainname &&
+	    strcmp(spec->domainname, kv->value) != 0)
+		return "conflicts with the domainname field";
+	return NULL;
+}
+
+static int sysctl_validate(spec_json_parser_t *p, const bc_spec_t *spec)
+{
+	for (size_t i = 0; spec->linux_ && i < spec->linux_->n_sysctl; i++) {
+		const char *why = sysctl_refusal(spec, &spec->linux_->sysctl[i]);
+		cleanup_free char *q = NULL;
+		size_t mark;
+
+		if (why == NULL)
+			continue;
+		q = spec_json_show(spec->linux_->sysctl[i].key);
+		mark = spec_json_path_key(p, "linux");
+		spec_json_fail_at(p, "sysctl", "%s %s: refused", q, why);
+		spec_json_path_pop(p, mark);
+		return -1;
+	}
+	return 0;
+}
+
+static int spec_validate(spec_json_parser_t *p, yajl_val obj, void *out)
+{
+	return sysctl_validate(p, out);
 }
 
 static bool action_takes_errno(const char *action)
@@ -547,7 +693,7 @@ static const struct spec_json_field resources_fields[] = {
     FLD(bc_resources_t, "rdma", K_MAP, rdma, CNT(bc_resources_t, n_rdma), .sub = &rdma_type),
     FLD(bc_resources_t, "unified", K_KV, unified, CNT(bc_resources_t, n_unified)),
 };
-TYPE(resources_type, bc_resources_t, 0, resources_fields, NULL);
+TYPE(resources_type, bc_resources_t, 0, resources_fields, resources_validate);
 
 /* ---- linux: security */
 
@@ -612,7 +758,7 @@ static const struct spec_json_field linux_fields[] = {
     FLAT("timeOffsets", time_offsets_type, HAS(bc_linux_t, has_time_offsets)),
     FLD(bc_linux_t, "sysctl", K_KV, sysctl, CNT(bc_linux_t, n_sysctl)),
     FLD(bc_linux_t, "resources", K_PTR, resources, .sub = &resources_type),
-    FLD(bc_linux_t, "cgroupsPath", K_STR, cgroups_path),
+    FLD(bc_linux_t, "cgroupsPath", K_STR, cgroups_path, .check = check_cgroups_path),
     FLD(bc_linux_t, "namespaces", K_ARR, namespaces, CNT(bc_linux_t, n_namespaces),
 	.sub = &ns_type),
     FLD(bc_linux_t, "devices", K_ARR, devices, CNT(bc_linux_t, n_devices), .sub = &device_type),
@@ -641,7 +787,7 @@ static const struct spec_json_field spec_fields[] = {
     FLD(bc_spec_t, "annotations", K_KV, annotations, CNT(bc_spec_t, n_annotations)),
     FLD(bc_spec_t, "linux", K_PTR, linux_, .sub = &linux_type),
 };
-TYPE(spec_type, bc_spec_t, 0, spec_fields, NULL);
+TYPE(spec_type, bc_spec_t, 0, spec_fields, spec_validate);
 
 /* ---------------------------------------------------------------- public API */
 
@@ -653,6 +799,48 @@ const bc_namespace_t *bc_spec_namespace(const bc_spec_t *spec, enum bc_ns_type t
 		if (spec->linux_->namespaces[i].type == t)
 			return &spec->linux_->namespaces[i];
 	return NULL;
+}
+
+/* Whether path names the namespace this process is in (the one behind /proc/self/ns/NAME). */
+static int same_namespace(const char *path, enum bc_ns_type t, bool *same, bc_error_t **err)
+{
+	cleanup_free char *own = bc_xasprintf("/proc/self/ns/%s", bc_ns_proc_name(t));
+	struct stat a, b;
+
+	if (stat(own, &a) < 0)
+		return bc_error_errno(err, "stat %s", own);
+	if (stat(path, &b) < 0)
+		return bc_error_errno(err, "config.json: linux.namespaces: stat %s namespace %s",
+				      bc_ns_type_name(t), path);
+	*same = a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+	return 0;
+}
+
+int bc_spec_check_sysctl_ns(const bc_spec_t *spec, bc_error_t **err)
+{
+	bool done[BC_NS_TYPE_COUNT] = {false};
+
+	for (size_t i = 0; spec->linux_ && i < spec->linux_->n_sysctl; i++) {
+		const char *key = spec->linux_->sysctl[i].key;
+		int t = sysctl_namespace(key);
+		const bc_namespace_t *ns;
+		bool same = false;
+
+		ns = t < 0 ? NULL : bc_spec_namespace(spec, (enum bc_ns_type)t);
+
+		if (ns == NULL || ns->path == NULL || done[t])
+			continue;
+		done[t] = true;
+		if (same_namespace(ns->path, ns->type, &same, err) < 0)
+			return -1;
+		if (same)
+			return bc_error_set(
+			    err, 0,
+			    "config.json: linux.sysctl: \"%s\" needs a %s namespace "
+			    "other than the host's, and %s is the runtime's own: refused",
+			    key, bc_ns_type_name(ns->type), ns->path);
+	}
+	return 0;
 }
 
 bc_spec_t *bc_spec_parse(const char *name, const char *data, size_t len, bc_error_t **err)

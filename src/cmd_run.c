@@ -52,8 +52,14 @@ static int run_wait(pid_t pid, int console_fd, const sigset_t *mask, bc_error_t 
 	}
 }
 
-/* `run --rootfs DIR [--uid N] CMD...`: the default config, pointed at DIR. */
-static char *run_quick_config(const char *rootfs, int uid, char **cmd, bc_error_t **err)
+struct run_user {
+	bool set, has_gid;
+	uint32_t uid, gid;
+};
+
+/* `run --rootfs DIR [--uid UID[:GID]] CMD...`: the default config, pointed at DIR. */
+static char *run_quick_config(const char *rootfs, const struct run_user *u, char **cmd,
+			      bc_error_t **err)
 {
 	cleanup_free char *json = bc_spec_default_json(false);
 	cleanup_spec bc_spec_t *spec = NULL;
@@ -70,9 +76,9 @@ static char *run_quick_config(const char *rootfs, int uid, char **cmd, bc_error_
 	bc_strv_free(spec->process->args);
 	spec->process->args = bc_strv_dup(cmd);
 	spec->process->terminal = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
-	if (uid >= 0) {
-		spec->process->user.uid = (uint32_t)uid;
-		spec->process->user.gid = (uint32_t)uid;
+	if (u->set) {
+		spec->process->user.uid = u->uid;
+		spec->process->user.gid = u->has_gid ? u->gid : u->uid;
 	}
 	return bc_spec_to_json(spec, err);
 }
@@ -82,7 +88,7 @@ struct run_args {
 	const char *bundle;
 	const char *rootfs;
 	bool detach;
-	int uid;
+	struct run_user user;
 	char **cmd;
 };
 
@@ -109,8 +115,12 @@ static int run_parse(int argc, char **argv, struct run_args *a, bc_error_t **err
 		else if (c == 'r')
 			a->rootfs = optarg;
 		else if (c == 'u') {
-			if (cli_parse_count("run", "--uid", optarg, &a->uid, err) < 0)
-				return -1;
+			cleanup_error bc_error_t *uerr = NULL;
+
+			if (bc_parse_user_spec(optarg, &a->user.uid, &a->user.gid, &a->user.has_gid,
+					       &uerr) < 0)
+				return cli_usage_error("run", err, "--uid: %s", uerr->msg);
+			a->user.set = true;
 		} else
 			return cli_usage_error("run", err, "unknown option \"%s\"",
 					       argv[optind - 1]);
@@ -121,7 +131,7 @@ static int run_parse(int argc, char **argv, struct run_args *a, bc_error_t **err
 		a->cmd = argv + optind;
 		return 0;
 	}
-	if (a->uid >= 0)
+	if (a->user.set)
 		return cli_usage_error("run", err, "--uid goes with --rootfs");
 	if (optind >= argc)
 		return cli_usage_error("run", err, "missing container ID");
@@ -133,7 +143,7 @@ static int run_parse(int argc, char **argv, struct run_args *a, bc_error_t **err
 
 int cmd_run(const bc_global_opts_t *g, int argc, char **argv, bc_error_t **err)
 {
-	struct run_args a = {.o = {.root = g->root}, .uid = -1};
+	struct run_args a = {.o = {.root = g->root}};
 	cleanup_free char *bundle_abs = NULL;
 	cleanup_free char *quick_json = NULL;
 	cleanup_free char *quick_id = NULL;
@@ -144,7 +154,7 @@ int cmd_run(const bc_global_opts_t *g, int argc, char **argv, bc_error_t **err)
 	if (run_parse(argc, argv, &a, err) < 0)
 		return -1;
 	if (a.rootfs) {
-		quick_json = run_quick_config(a.rootfs, a.uid, a.cmd, err);
+		quick_json = run_quick_config(a.rootfs, &a.user, a.cmd, err);
 		if (quick_json == NULL)
 			return -1;
 		quick_id = bc_xasprintf("run-%d", (int)getpid());

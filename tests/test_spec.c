@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -662,6 +663,120 @@ START_TEST(test_integer_ranges)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ sysctl, cgroup names */
+
+/* Every namespaced class, each with the namespace it needs (refusals: the invalid table). */
+START_TEST(test_sysctl_allowed)
+{
+	static const char *const keys[] = {
+	    "kernel.msgmax",
+	    "kernel.msgmnb",
+	    "kernel.msgmni",
+	    "kernel.sem",
+	    "kernel.shmall",
+	    "kernel.shmmax",
+	    "kernel.shmmni",
+	    "kernel.shm_rmid_forced",
+	    "fs.mqueue.queues_max",
+	    "fs.mqueue.msg_max",
+	    "net.ipv4.ip_forward",
+	    "net.core.somaxconn",
+	    "net.ipv4.conf.all.rp_filter",
+	    "kernel.domainname",
+	};
+	cleanup_spec bc_spec_t *spec = parse_ok(
+	    "{'ociVersion':'1.0.0','root':{'path':'r'},'domainname':'d','linux':{'namespaces':"
+	    "[{'type':'ipc'},{'type':'network','path':'/run/netns/x'},{'type':'uts'}],'sysctl':{"
+	    "'kernel.msgmax':'1','kernel.msgmnb':'1','kernel.msgmni':'1','kernel.sem':'1 2 3 4',"
+	    "'kernel.shmall':'1','kernel.shmmax':'1','kernel.shmmni':'1',"
+	    "'kernel.shm_rmid_forced':'1','fs.mqueue.queues_max':'1','fs.mqueue.msg_max':'1',"
+	    "'net.ipv4.ip_forward':'1','net.core.somaxconn':'1','net.ipv4.conf.all.rp_filter':'1',"
+	    "'kernel.domainname':'d'}}}");
+
+	ck_assert_uint_eq(spec->linux_->n_sysctl, BC_ARRAY_SIZE(keys));
+	for (size_t i = 0; i < BC_ARRAY_SIZE(keys); i++)
+		ck_assert_str_eq(spec->linux_->sysctl[i].key, keys[i]);
+	/* Without a domainname field, kernel.domainname may set any value. */
+	bc_spec_free(parse_ok("{'ociVersion':'1.0.0','root':{'path':'r'},'linux':{'namespaces':"
+			      "[{'type':'uts'}],'sysctl':{'kernel.domainname':'x'}}}"));
+}
+END_TEST
+
+static int sysctl_ns_check(const char *netns_path, bc_error_t **err)
+{
+	cleanup_free char *doc = bc_xasprintf(
+	    "{'ociVersion':'1.0.0','root':{'path':'r'},'linux':{'namespaces':[{'type':'network',"
+	    "'path':'%s'}],'sysctl':{'net.ipv4.ip_forward':'1'}}}",
+	    netns_path);
+	cleanup_spec bc_spec_t *spec = parse_ok(doc);
+
+	return bc_spec_check_sysctl_ns(spec, err);
+}
+
+/* A net.* sysctl in a network namespace joined by path: refused when the path is the
+ * runtime's own namespace (it would change the host), allowed for any other. */
+START_TEST(test_sysctl_host_netns)
+{
+	bc_error_t *err = NULL;
+
+	ck_assert_int_eq(sysctl_ns_check("/proc/self/ns/net", &err), -1);
+	ck_assert_str_eq(err->msg, "config.json: linux.sysctl: \"net.ipv4.ip_forward\" needs a "
+				   "network namespace other than the host's, and /proc/self/ns/net "
+				   "is the runtime's own: refused");
+	bc_error_free(err);
+	err = NULL;
+	ck_assert_int_eq(sysctl_ns_check("/nonexistent/netns", &err), -1);
+	ck_assert_str_eq(err->msg, "config.json: linux.namespaces: stat network namespace "
+				   "/nonexistent/netns: No such file or directory");
+	bc_error_free(err);
+	err = NULL;
+	/* No path, no file to look at: a new namespace is always the container's own. */
+	{
+		cleanup_spec bc_spec_t *spec =
+		    parse_ok("{'ociVersion':'1.0.0','root':{'path':'r'},'linux':{'namespaces':"
+			     "[{'type':'network'}],'sysctl':{'net.ipv4.ip_forward':'1'}}}");
+		ck_assert_int_eq(bc_spec_check_sysctl_ns(spec, &err), 0);
+	}
+}
+END_TEST
+
+/* Needs root (registered only then): the test moves to a new network namespace, and the one
+ * it leaves is "another" namespace, reachable through an fd. */
+START_TEST(test_sysctl_joined_netns)
+{
+	bc_error_t *err = NULL;
+	cleanup_close int own = -1;
+	char other[64];
+
+	own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(own, 0);
+	ck_assert_int_eq(unshare(CLONE_NEWNET), 0);
+	snprintf(other, sizeof(other), "/proc/self/fd/%d", own);
+	ck_assert_int_eq(sysctl_ns_check(other, &err), 0);
+	ck_assert_ptr_null(err);
+	ck_assert_int_eq(sysctl_ns_check("/proc/self/ns/net", &err), -1);
+	bc_error_free(err);
+	ck_assert_int_eq(setns(own, CLONE_NEWNET), 0);
+}
+END_TEST
+
+START_TEST(test_cgroup_names_allowed)
+{
+	cleanup_spec bc_spec_t *spec = parse_ok(
+	    "{'ociVersion':'1.0.0','root':{'path':'r'},'linux':{'cgroupsPath':'/a/..b/c../.x/./d',"
+	    "'resources':{'unified':{'memory.max':'1','hugetlb.1GB.max':'1',"
+	    "'io.max':'8:0 rbps=1\\n','cgroup.max.depth':'2'}}}}");
+	cleanup_spec bc_spec_t *systemd =
+	    parse_ok("{'ociVersion':'1.0.0','root':{'path':'r'},"
+		     "'linux':{'cgroupsPath':'system.slice:barco:x'}}");
+
+	ck_assert_str_eq(spec->linux_->cgroups_path, "/a/..b/c../.x/./d");
+	ck_assert_uint_eq(spec->linux_->resources->n_unified, 4);
+	ck_assert_str_eq(spec->linux_->resources->unified[2].value, "8:0 rbps=1\n");
+	ck_assert_str_eq(systemd->linux_->cgroups_path, "system.slice:barco:x");
+}
+END_TEST
+
 /* ------------------------------------------------------------------ invalid documents */
 
 #define DOC(x)	"{'ociVersion':'1.0.0','root':{'path':'r'}," x "}"
@@ -670,6 +785,15 @@ END_TEST
 #define RES(x)	LNX("'resources':{" x "}")
 #define SECC(x) LNX("'seccomp':{'defaultAction':'SCMP_ACT_ALLOW'," x "}")
 #define E	"config.json: "
+
+/* linux.sysctl documents: namespaces and sysctl members */
+#define SYSCTL_NS(ns, kv) LNX("'namespaces':[" ns "],'sysctl':{" kv "}")
+#define SYSCTL_ALL(kv)	  SYSCTL_NS("{'type':'ipc'},{'type':'network'},{'type':'uts'}", kv)
+#define SYSCTL_BAD                                                                                 \
+	"is not a sysctl name (it must not hold '/', \"..\", spaces or control characters, nor "   \
+	"start or end with '.'): refused"
+#define UNIFIED_BAD                                                                                \
+	"is not a cgroup file name (expected controller.key, without '/' or \"..\"): refused"
 
 static const struct {
 	const char *doc, *msg;
@@ -806,6 +930,63 @@ static const struct {
      E "linux.netDevices[\"eth0\"]: expected an object, got string"},
     {LNX("'sysctl':{'net.ipv4.ip_forward':true}"),
      E "linux.sysctl[\"net.ipv4.ip_forward\"]: expected a string, got boolean"},
+    /* linux.sysctl: the allow-list (see test_sysctl_allowed for what passes) */
+    {SYSCTL_ALL("'kernel.foo':'1'"),
+     E "linux.sysctl: \"kernel.foo\" is not a namespaced sysctl: refused"},
+    {SYSCTL_ALL("'vm.swappiness':'1'"),
+     E "linux.sysctl: \"vm.swappiness\" is not a namespaced sysctl: refused"},
+    {SYSCTL_ALL("'network.x':'1'"),
+     E "linux.sysctl: \"network.x\" is not a namespaced sysctl: refused"},
+    {SYSCTL_ALL("'fs.mqueue':'1'"),
+     E "linux.sysctl: \"fs.mqueue\" is not a namespaced sysctl: refused"},
+    {SYSCTL_ALL("'kernel.shmmax.x':'1'"),
+     E "linux.sysctl: \"kernel.shmmax.x\" is not a namespaced sysctl: refused"},
+    {SYSCTL_ALL("'net.ipv4.ip_forward':'1','kernel.panic':'1'"),
+     E "linux.sysctl: \"kernel.panic\" is not a namespaced sysctl: refused"},
+    {SYSCTL_NS("{'type':'network'},{'type':'uts'}", "'kernel.shmmax':'1'"),
+     E "linux.sysctl: \"kernel.shmmax\" needs an ipc namespace in linux.namespaces (without "
+       "one it would change the host's): refused"},
+    {SYSCTL_NS("{'type':'network'},{'type':'uts'}", "'fs.mqueue.queues_max':'1'"),
+     E "linux.sysctl: \"fs.mqueue.queues_max\" needs an ipc namespace in linux.namespaces "
+       "(without one it would change the host's): refused"},
+    {SYSCTL_NS("{'type':'ipc'},{'type':'uts'}", "'net.ipv4.ip_forward':'1'"),
+     E "linux.sysctl: \"net.ipv4.ip_forward\" needs a network namespace in linux.namespaces "
+       "(without one it would change the host's): refused"},
+    {SYSCTL_NS("{'type':'ipc'},{'type':'network'}", "'kernel.domainname':'x'"),
+     E "linux.sysctl: \"kernel.domainname\" needs a new uts namespace in linux.namespaces "
+       "(without one it would change the host's): refused"},
+    {SYSCTL_NS("{'type':'uts','path':'/proc/1/ns/uts'}", "'kernel.domainname':'x'"),
+     E "linux.sysctl: \"kernel.domainname\" needs a new uts namespace, not one joined by path: "
+       "refused"},
+    {SYSCTL_ALL("'kernel.hostname':'x'"),
+     E "linux.sysctl: \"kernel.hostname\" conflicts with the hostname field (set that "
+       "instead): refused"},
+    {DOC("'domainname':'a','linux':{'namespaces':[{'type':'uts'}],"
+	 "'sysctl':{'kernel.domainname':'b'}}"),
+     E "linux.sysctl: \"kernel.domainname\" conflicts with the domainname field: refused"},
+    {SYSCTL_ALL("'../../../etc/x':'1'"), E "linux.sysctl: \"../../../etc/x\" " SYSCTL_BAD},
+    {SYSCTL_ALL("'net/ipv4/ip_forward':'1'"),
+     E "linux.sysctl: \"net/ipv4/ip_forward\" " SYSCTL_BAD},
+    {SYSCTL_ALL("'net.ipv4..ip_forward':'1'"),
+     E "linux.sysctl: \"net.ipv4..ip_forward\" " SYSCTL_BAD},
+    {SYSCTL_ALL("'net.core.x/../../y':'1'"), E "linux.sysctl: \"net.core.x/../../y\" " SYSCTL_BAD},
+    {SYSCTL_ALL("'.net.ipv4':'1'"), E "linux.sysctl: \".net.ipv4\" " SYSCTL_BAD},
+    {SYSCTL_ALL("'net.':'1'"), E "linux.sysctl: \"net.\" " SYSCTL_BAD},
+    {SYSCTL_ALL("'net.ipv4.conf.a b.x':'1'"),
+     E "linux.sysctl: \"net.ipv4.conf.a b.x\" " SYSCTL_BAD},
+    {SYSCTL_ALL("'net.ipv4.x\\n':'1'"), E "linux.sysctl: \"net.ipv4.x\\x0a\" " SYSCTL_BAD},
+    /* linux.cgroupsPath */
+    {LNX("'cgroupsPath':'/a/../b'"),
+     E "linux.cgroupsPath: \"/a/../b\" has a \"..\" component: refused"},
+    {LNX("'cgroupsPath':'..'"), E "linux.cgroupsPath: \"..\" has a \"..\" component: refused"},
+    {LNX("'cgroupsPath':'../x'"), E "linux.cgroupsPath: \"../x\" has a \"..\" component: refused"},
+    {LNX("'cgroupsPath':'x/..'"), E "linux.cgroupsPath: \"x/..\" has a \"..\" component: refused"},
+    {LNX("'cgroupsPath':'/a//../b'"),
+     E "linux.cgroupsPath: \"/a//../b\" has a \"..\" component: refused"},
+    {LNX("'cgroupsPath':'/a\\nb'"),
+     E "linux.cgroupsPath: \"/a\\x0ab\" contains a control character: refused"},
+    {LNX("'cgroupsPath':'/a\\tb'"),
+     E "linux.cgroupsPath: \"/a\\x09b\" contains a control character: refused"},
     {LNX("'rootfsPropagation':'bogus'"),
      E "linux.rootfsPropagation: unknown rootfs propagation \"bogus\""},
     {LNX("'maskedPaths':'/proc'"), E "linux.maskedPaths: expected an array of strings, got string"},
@@ -820,6 +1001,18 @@ static const struct {
     {LNX("'intelRdt':{'memBwSchema':'L3:0=1'}"),
      E "linux.intelRdt.memBwSchema: must start with \"MB:\" and be a single line"},
     /* linux.resources */
+    {RES("'unified':{'../memory.max':'1'}"),
+     E "linux.resources.unified: \"../memory.max\" " UNIFIED_BAD},
+    {RES("'unified':{'memory.max':'1','memory/max':'1'}"),
+     E "linux.resources.unified: \"memory/max\" " UNIFIED_BAD},
+    {RES("'unified':{'memory..max':'1'}"),
+     E "linux.resources.unified: \"memory..max\" " UNIFIED_BAD},
+    {RES("'unified':{'.max':'1'}"), E "linux.resources.unified: \".max\" " UNIFIED_BAD},
+    {RES("'unified':{'memory.':'1'}"), E "linux.resources.unified: \"memory.\" " UNIFIED_BAD},
+    {RES("'unified':{'max':'1'}"), E "linux.resources.unified: \"max\" " UNIFIED_BAD},
+    {RES("'unified':{'..':'1'}"), E "linux.resources.unified: \"..\" " UNIFIED_BAD},
+    {RES("'unified':{'memory.max ':'1'}"),
+     E "linux.resources.unified: \"memory.max \" " UNIFIED_BAD},
     {RES("'devices':[{'access':'rwm'}]"),
      E "linux.resources.devices[0].allow: missing required property"},
     {RES("'devices':[{'allow':true,'access':'rwx'}]"),
@@ -1288,6 +1481,13 @@ static Suite *spec_suite(void)
 	tcase_add_test(tc, test_oci_version_range);
 	tcase_add_test(tc, test_integer_ranges);
 	tcase_add_loop_test(tc, test_invalid_documents, 0, (int)BC_ARRAY_SIZE(invalid));
+	tcase_add_test(tc, test_sysctl_allowed);
+	tcase_add_test(tc, test_sysctl_host_netns);
+	if (geteuid() == 0)
+		tcase_add_test(tc, test_sysctl_joined_netns);
+	else
+		fprintf(stderr, "test_sysctl_joined_netns: skipped, it needs root\n");
+	tcase_add_test(tc, test_cgroup_names_allowed);
 	tcase_add_test(tc, test_invalid_bytes);
 	tcase_add_test(tc, test_load_errors);
 	tcase_add_test(tc, test_load_invalid_file);

@@ -67,6 +67,87 @@ START_TEST(parse_numbers)
 }
 END_TEST
 
+static const struct {
+	const char *in;
+	uint32_t uid, gid;
+	bool has_gid;
+} user_specs_ok[] = {
+    {"0", 0, 0, false},
+    {"1", 1, 0, false},
+    {"1:2", 1, 2, true},
+    {"0:0", 0, 0, true},
+    {"1000:100", 1000, 100, true},
+    {"4294967294", 4294967294U, 0, false},
+    {"4294967294:4294967294", 4294967294U, 4294967294U, true},
+};
+
+START_TEST(user_spec_accepted)
+{
+	uint32_t uid = 7, gid = 7;
+	bool has_gid = !user_specs_ok[_i].has_gid;
+	bc_error_t *err = NULL;
+
+	ck_assert_int_eq(bc_parse_user_spec(user_specs_ok[_i].in, &uid, &gid, &has_gid, &err), 0);
+	ck_assert_ptr_null(err);
+	ck_assert_uint_eq(uid, user_specs_ok[_i].uid);
+	ck_assert(has_gid == user_specs_ok[_i].has_gid);
+	/* Without a gid, *gid is left alone. */
+	ck_assert_uint_eq(gid, user_specs_ok[_i].has_gid ? user_specs_ok[_i].gid : 7);
+}
+END_TEST
+
+#define USER_BAD "\": expected UID or UID:GID, in decimal without sign, spaces or leading zeros"
+#define USER_BIG "\": ids go from 0 to 4294967294 (4294967295 is -1, \"unchanged\")"
+
+static const struct {
+	const char *in;
+	int errnum;
+	const char *msg;
+} user_specs_bad[] = {
+    {"", EINVAL, "invalid user \"" USER_BAD},
+    {"-1", EINVAL, "invalid user \"-1" USER_BAD},
+    {"+1", EINVAL, "invalid user \"+1" USER_BAD},
+    {"0x10", EINVAL, "invalid user \"0x10" USER_BAD},
+    {" 1", EINVAL, "invalid user \" 1" USER_BAD},
+    {"1 ", EINVAL, "invalid user \"1 " USER_BAD},
+    {"1:", EINVAL, "invalid user \"1:" USER_BAD},
+    {":1", EINVAL, "invalid user \":1" USER_BAD},
+    {":", EINVAL, "invalid user \":" USER_BAD},
+    {"1:2:3", EINVAL, "invalid user \"1:2:3" USER_BAD},
+    {"1:-2", EINVAL, "invalid user \"1:-2" USER_BAD},
+    {"1: 2", EINVAL, "invalid user \"1: 2" USER_BAD},
+    {"root", EINVAL, "invalid user \"root" USER_BAD},
+    {"1000:users", EINVAL, "invalid user \"1000:users" USER_BAD},
+    {"010", EINVAL, "invalid user \"010" USER_BAD},
+    {"00", EINVAL, "invalid user \"00" USER_BAD},
+    {"1.5", EINVAL, "invalid user \"1.5" USER_BAD},
+    {"1e3", EINVAL, "invalid user \"1e3" USER_BAD},
+    {"4294967295", ERANGE, "invalid user \"4294967295" USER_BIG},
+    {"0:4294967295", ERANGE, "invalid user \"0:4294967295" USER_BIG},
+    {"4294967296", ERANGE, "invalid user \"4294967296" USER_BIG},
+    {"18446744073709551617", ERANGE, "invalid user \"18446744073709551617" USER_BIG},
+    {"99999999999999999999999999999", ERANGE,
+     "invalid user \"99999999999999999999999999999" USER_BIG},
+};
+
+START_TEST(user_spec_refused)
+{
+	uint32_t uid = 7, gid = 7;
+	bool has_gid = true;
+	bc_error_t *err = NULL;
+
+	ck_assert_int_eq(bc_parse_user_spec(user_specs_bad[_i].in, &uid, &gid, &has_gid, &err), -1);
+	ck_assert_ptr_nonnull(err);
+	ck_assert_str_eq(err->msg, user_specs_bad[_i].msg);
+	ck_assert_int_eq(err->errnum, user_specs_bad[_i].errnum);
+	/* Nothing is written on failure. */
+	ck_assert_uint_eq(uid, 7);
+	ck_assert_uint_eq(gid, 7);
+	ck_assert(has_gid);
+	bc_error_free(err);
+}
+END_TEST
+
 START_TEST(atomic_write_and_read_back)
 {
 	char dir[] = "/tmp/barco-test-util-XXXXXX";
@@ -158,6 +239,8 @@ static Suite *util_suite(void)
 	tcase_add_test(tc, error_wrap_and_first_wins);
 	tcase_add_test(tc, error_set_code_keeps_message);
 	tcase_add_test(tc, parse_numbers);
+	tcase_add_loop_test(tc, user_spec_accepted, 0, (int)BC_ARRAY_SIZE(user_specs_ok));
+	tcase_add_loop_test(tc, user_spec_refused, 0, (int)BC_ARRAY_SIZE(user_specs_bad));
 	tcase_add_test(tc, atomic_write_and_read_back);
 	tcase_add_test(tc, strv_helpers);
 	tcase_add_test(tc, proc_start_time_of_self);

@@ -361,4 +361,9 @@ int bc_rlimit_from_name(const char *name);	    /* RLIMIT_* or -1 */
 /* Find a namespace entry of type t, or NULL. */
 const bc_namespace_t *bc_spec_namespace(const bc_spec_t *spec, enum bc_ns_type t);
 
+/* At create: a sysctl whose namespace is joined by path must not land in the runtime's own
+ * namespace of that type (runc compares the path with /proc/self/ns/net).  The parse already
+ * refused every key outside the allow-list; this is the part that looks at the filesystem. */
+int bc_spec_check_sysctl_ns(const bc_spec_t *spec, bc_error_t **err);
+
 #endif
