@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "barco/sync.h"
 #include "barco/util.h"
@@ -34,6 +35,8 @@ static const char *const type_names[] = {
     [BC_SYNC_PID] = "PID",
     [BC_SYNC_CONTINUE] = "CONTINUE",
     [BC_SYNC_CONSOLE] = "CONSOLE",
+    [BC_SYNC_MOUNT_FDS] = "MOUNT_FDS",
+    [BC_SYNC_MOUNT_FD] = "MOUNT_FD",
 };
 
 const char *sync_type_name(enum bc_sync_type t)
@@ -190,4 +193,118 @@ int sync_expect(int fd, enum bc_sync_type type, bc_sync_msg_t *msg, bc_error_t *
 	}
 	return bc_error_set(err, 0, "unexpected message %s from container init (expected %s)",
 			    sync_type_name(msg->type), sync_type_name(type));
+}
+
+int sync_send_fd(int sock, enum bc_sync_type type, int64_t value, int fd, bc_error_t **err)
+{
+	struct sync_wire hdr = {.type = type, .value = value};
+	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
+	struct iovec iov = {.iov_base = &hdr, .iov_len = sizeof(hdr)};
+	struct msghdr mh = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	ssize_t r;
+
+	if (!type_valid(type))
+		return bc_error_set(err, 0, "sending sync message: invalid type %d", (int)type);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	do
+		r = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	while (r < 0 && errno == EINTR);
+	if (r >= 0 && (size_t)r != sizeof(hdr))
+		errno = EMSGSIZE;
+	if (r < 0 || (size_t)r != sizeof(hdr))
+		return bc_error_errno(err, "sending sync message %s", sync_type_name(type));
+	return 0;
+}
+
+/* The fds of a received packet: the first is kept when it is the only one, all are closed
+ * otherwise.  Returns the number of fds that came. */
+static size_t take_fds(struct msghdr *mh, int *fd)
+{
+	size_t count = 0;
+
+	*fd = -1;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		size_t n;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < n; i++) {
+			int one;
+
+			memcpy(&one, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (count++ == 0)
+				*fd = one;
+			else
+				close(one);
+		}
+	}
+	if (count > 1) {
+		close(*fd);
+		*fd = -1;
+	}
+	return count;
+}
+
+static int expect_checked(const bc_sync_msg_t *msg, enum bc_sync_type type, bc_error_t **err)
+{
+	if (msg->type == (uint32_t)type)
+		return 0;
+	if (msg->type == BC_SYNC_ERROR)
+		return bc_error_set_code(err, msg->errnum, "%s",
+					 msg->len > 0 ? msg->payload
+						      : "container init failed without a message");
+	return bc_error_set(err, 0, "unexpected message %s (expected %s)",
+			    sync_type_name(msg->type), sync_type_name(type));
+}
+
+int sync_expect_fd(int sock, enum bc_sync_type type, bc_sync_msg_t *msg, int *fd, bc_error_t **err)
+{
+	char buf[SYNC_PACKET_MAX];
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
+	struct msghdr mh = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+	struct sync_wire hdr = {0};
+	cleanup_close int got = -1;
+	size_t count;
+	ssize_t n;
+
+	*fd = -1;
+	memset(msg, 0, sizeof(*msg));
+	do
+		n = recvmsg(sock, &mh, MSG_TRUNC | MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		if (errno == ECONNRESET)
+			return eof_error(err);
+		return bc_error_errno(err, "receiving sync message");
+	}
+	count = take_fds(&mh, &got);
+	if (n == 0)
+		return eof_error(err);
+	memcpy(&hdr, buf, (size_t)n < sizeof(hdr) ? (size_t)n : sizeof(hdr));
+	if (check_packet(&hdr, (size_t)n, err) < 0)
+		return -1;
+	msg->type = hdr.type;
+	msg->errnum = hdr.errnum;
+	msg->value = hdr.value;
+	msg->len = hdr.len;
+	memcpy(msg->payload, buf + sizeof(hdr), hdr.len);
+	msg->payload[hdr.len] = '\0';
+	if (expect_checked(msg, type, err) < 0)
+		return -1;
+	if (mh.msg_flags & MSG_CTRUNC)
+		return bc_error_set(err, 0, "receiving sync message %s: more than one fd",
+				    sync_type_name(type));
+	if (count != 1)
+		return bc_error_set(err, 0, "receiving sync message %s: %zu fds instead of one",
+				    sync_type_name(type), count);
+	*fd = steal_fd(got);
+	return 0;
 }

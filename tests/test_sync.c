@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,7 +80,7 @@ END_TEST
 
 START_TEST(test_every_type)
 {
-	for (int t = BC_SYNC_ERROR; t <= BC_SYNC_CONSOLE; t++) {
+	for (int t = BC_SYNC_ERROR; t <= BC_SYNC_MOUNT_FD; t++) {
 		bc_error_t *err = NULL;
 
 		ck_assert_int_eq(sync_send(sv[1], t, t, t * 100, NULL, &err), 0);
@@ -133,8 +134,8 @@ START_TEST(test_invalid_type_send_rejected)
 	bc_error_free(err);
 	err = NULL;
 	ck_assert_int_eq(
-	    sync_send(sv[0], (enum bc_sync_type)(BC_SYNC_CONSOLE + 1), 0, 0, NULL, &err), -1);
-	ck_assert_str_eq(err->msg, "sending sync message: invalid type 10");
+	    sync_send(sv[0], (enum bc_sync_type)(BC_SYNC_MOUNT_FD + 1), 0, 0, NULL, &err), -1);
+	ck_assert_str_eq(err->msg, "sending sync message: invalid type 12");
 	bc_error_free(err);
 	err = NULL;
 	ck_assert_int_eq(sync_send(sv[0], (enum bc_sync_type)99, 0, 0, NULL, &err), -1);
@@ -354,7 +355,78 @@ START_TEST(test_type_names)
 	ck_assert_str_eq(sync_type_name(BC_SYNC_CREATE_RUNTIME_DONE), "CREATE_RUNTIME_DONE");
 	ck_assert_str_eq(sync_type_name(BC_SYNC_CONTINUE), "CONTINUE");
 	ck_assert_str_eq(sync_type_name(BC_SYNC_CONSOLE), "CONSOLE");
+	ck_assert_str_eq(sync_type_name(BC_SYNC_MOUNT_FDS), "MOUNT_FDS");
+	ck_assert_str_eq(sync_type_name(BC_SYNC_MOUNT_FD), "MOUNT_FD");
 	ck_assert_str_eq(sync_type_name((enum bc_sync_type)1000), "UNKNOWN");
+}
+END_TEST
+
+/* ---- messages carrying an fd (idmapped mounts) ---- */
+
+START_TEST(test_fd_round_trip)
+{
+	bc_error_t *err = NULL;
+	int p[2], fd = -1;
+	char c = 0;
+
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	ck_assert_int_eq(sync_send_fd(sv[0], BC_SYNC_MOUNT_FD, 7, p[1], &err), 0);
+	close(p[1]);
+	ck_assert_int_eq(sync_expect_fd(sv[1], BC_SYNC_MOUNT_FD, &msg, &fd, &err), 0);
+	ck_assert_ptr_null(err);
+	ck_assert_int_eq(msg.value, 7);
+	ck_assert_int_ge(fd, 0);
+	ck_assert(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	ck_assert_int_eq(write(fd, "x", 1), 1);
+	ck_assert_int_eq(read(p[0], &c, 1), 1);
+	ck_assert_int_eq(c, 'x');
+	close(fd);
+	close(p[0]);
+}
+END_TEST
+
+START_TEST(test_fd_missing)
+{
+	bc_error_t *err = NULL;
+	int fd = 5;
+
+	ck_assert_int_eq(sync_send(sv[0], BC_SYNC_MOUNT_FD, 0, 3, NULL, &err), 0);
+	ck_assert_int_eq(sync_expect_fd(sv[1], BC_SYNC_MOUNT_FD, &msg, &fd, &err), -1);
+	ck_assert_str_eq(err->msg, "receiving sync message MOUNT_FD: 0 fds instead of one");
+	ck_assert_int_eq(fd, -1);
+	bc_error_free(err);
+}
+END_TEST
+
+START_TEST(test_fd_error_verbatim)
+{
+	bc_error_t *err = NULL;
+	int fd = -1;
+
+	ck_assert_int_eq(sync_send(sv[0], BC_SYNC_ERROR, ENOENT, 0, "mount x: gone", &err), 0);
+	ck_assert_int_eq(sync_expect_fd(sv[1], BC_SYNC_MOUNT_FD, &msg, &fd, &err), -1);
+	ck_assert_str_eq(err->msg, "mount x: gone");
+	ck_assert_int_eq(err->errnum, ENOENT);
+	bc_error_free(err);
+}
+END_TEST
+
+/* An fd that came with a refused message is closed, not leaked: the pipe sees EOF. */
+START_TEST(test_fd_refused_is_closed)
+{
+	bc_error_t *err = NULL;
+	int p[2], fd = -1;
+	char c;
+
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	ck_assert_int_eq(sync_send_fd(sv[0], BC_SYNC_CONSOLE, 0, p[1], &err), 0);
+	close(p[1]);
+	ck_assert_int_eq(sync_expect_fd(sv[1], BC_SYNC_MOUNT_FD, &msg, &fd, &err), -1);
+	ck_assert_str_eq(err->msg, "unexpected message CONSOLE (expected MOUNT_FD)");
+	ck_assert_int_eq(fd, -1);
+	bc_error_free(err);
+	ck_assert_int_eq(read(p[0], &c, 1), 0);
+	close(p[0]);
 }
 END_TEST
 
@@ -380,6 +452,10 @@ static Suite *sync_suite(void)
 	tcase_add_test(tc, test_unknown_type_received);
 	tcase_add_test(tc, test_eintr_retried);
 	tcase_add_test(tc, test_type_names);
+	tcase_add_test(tc, test_fd_round_trip);
+	tcase_add_test(tc, test_fd_missing);
+	tcase_add_test(tc, test_fd_error_verbatim);
+	tcase_add_test(tc, test_fd_refused_is_closed);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -25,7 +25,10 @@ enum bc_sync_type {
 	BC_SYNC_READY,		     /* child -> parent: all set; waiting for start */
 	BC_SYNC_PID,		     /* child -> parent: value = pid (for a pid-namespace fork) */
 	BC_SYNC_CONTINUE,	     /* parent -> child: generic go-ahead */
-	BC_SYNC_CONSOLE, /* child -> parent: the next packet carries the pty master fd */
+	BC_SYNC_CONSOLE,   /* child -> parent: the next packet carries the pty master fd */
+	BC_SYNC_MOUNT_FDS, /* child -> parent: send the idmapped mounts (idmap.h) now */
+	BC_SYNC_MOUNT_FD,  /* parent -> child: carries a detached mount fd (sync_send_fd);
+			      value = its index in spec->mounts */
 };
 
 #define BC_SYNC_MAX_PAYLOAD 4096
@@ -50,5 +53,12 @@ int sync_recv(int fd, bc_sync_msg_t *msg, bc_error_t **err);
 /* Receive and require the given type; a BC_SYNC_ERROR becomes *err with the child's text. */
 int sync_expect(int fd, enum bc_sync_type type, bc_sync_msg_t *msg, bc_error_t **err);
 const char *sync_type_name(enum bc_sync_type t);
+
+/* Send one message without payload carrying one fd (SCM_RIGHTS) in the same packet. */
+int sync_send_fd(int sock, enum bc_sync_type type, int64_t value, int fd, bc_error_t **err);
+/* Receive a message sent by sync_send_fd, of the given type, and its fd (O_CLOEXEC) in *fd.
+ * A BC_SYNC_ERROR becomes *err as with sync_expect; a message of the type without exactly
+ * one fd is an error, and any fd that came with a refused message is closed. */
+int sync_expect_fd(int sock, enum bc_sync_type type, bc_sync_msg_t *msg, int *fd, bc_error_t **err);
 
 #endif
