@@ -81,6 +81,13 @@ ns_inode() {
 	[ "$output" = "$(printf 'lo\nlo')" ]
 }
 
+@test "a new network namespace has lo up, as runc and crun leave it" {
+	run_sh 'cat /sys/class/net/lo/flags'
+	assert_success
+	# IFF_UP (0x1) | IFF_LOOPBACK (0x8); a fresh namespace's lo is 0x8.
+	[ "$output" = 0x9 ]
+}
+
 @test "a network namespace is joined by path (unshare --net)" {
 	local ns=$BATS_TEST_TMPDIR/ns-net
 	touch "$ns"

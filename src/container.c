@@ -15,6 +15,7 @@
 #include "barco/caps.h"
 #include "barco/container.h"
 #include "barco/hooks.h"
+#include "barco/intelrdt.h"
 #include "barco/log.h"
 #include "barco/ns.h"
 #include "barco/spawn.h"
@@ -115,7 +116,8 @@ static bc_spec_t *container_load_spec(const bc_create_opts_t *o, char **raw, siz
 				    "process to run)"),
 		       NULL;
 	}
-	if (ns_validate(spec, err) < 0 || caps_validate(spec->process->capabilities, err) < 0) {
+	if (ns_validate(spec, err) < 0 || caps_validate(spec->process->capabilities, err) < 0 ||
+	    bc_spec_check_sysctl_ns(spec, err) < 0 || intelrdt_check(spec, err) < 0) {
 		bc_spec_free(spec);
 		return NULL;
 	}
@@ -124,6 +126,7 @@ static bc_spec_t *container_load_spec(const bc_create_opts_t *o, char **raw, siz
 
 struct record_ctx {
 	const bc_create_opts_t *o;
+	const bc_spec_t *spec;
 	int dirfd;
 	bc_state_t *st;
 };
@@ -139,14 +142,15 @@ static int container_record(void *arg, pid_t pid, bc_error_t **err)
 		return -1;
 	if (r->o->pid_file && container_write_pid_file(r->o->pid_file, pid, err) < 0)
 		return -1;
-	return 0;
+	/* Last: it undoes itself when it fails, the steps before need no undoing. */
+	return intelrdt_apply(r->spec, r->st->id, pid, err);
 }
 
 static int container_spawn_and_record(const bc_create_opts_t *o, const bc_spec_t *spec, int dirfd,
 				      int lockfd, bc_state_t *st, bc_created_t *out,
 				      bc_error_t **err)
 {
-	struct record_ctx rec = {.o = o, .dirfd = dirfd, .st = st};
+	struct record_ctx rec = {.o = o, .spec = spec, .dirfd = dirfd, .st = st};
 	bc_spawn_opts_t so = {.spec = spec,
 			      .rootfs = st->rootfs,
 			      .state_dirfd = dirfd,
@@ -553,6 +557,8 @@ int container_delete(const char *root, const char *id, bool force, bc_error_t **
 	if (st->pid > 0 && container_stop_init(st, err) < 0)
 		return -1;
 	spec = container_saved_spec(dirfd, &spec_err);
+	if (spec)
+		intelrdt_remove(spec, id);
 	if (spec && spec->hooks.count[BC_HOOK_POSTSTOP] > 0) {
 		free(st->status);
 		st->status = bc_xstrdup("stopped");

@@ -8,15 +8,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "barco/caps.h"
 #include "barco/hooks.h"
+#include "barco/idmap.h"
 #include "barco/init.h"
+#include "barco/log.h"
+#include "barco/lsm.h"
+#include "barco/procattr.h"
 #include "barco/rootfs.h"
 #include "barco/seccomp_filter.h"
 #include "barco/sync.h"
@@ -113,16 +120,13 @@ static int init_sysctl(const bc_spec_t *spec, bc_error_t **err)
 {
 	for (size_t i = 0; spec->linux_ && i < spec->linux_->n_sysctl; i++) {
 		const bc_kv_t *kv = &spec->linux_->sysctl[i];
-		cleanup_free char *path = NULL;
+		/* Checked at create (oci/spec.c): a namespaced sysctl, no '/' or "..". */
+		cleanup_free char *path = bc_xasprintf("sys/%s", kv->key);
 
-		if (strchr(kv->key, '/') || strstr(kv->key, ".."))
-			return bc_error_set(err, 0, "config.json: linux.sysctl: invalid key \"%s\"",
-					    kv->key);
-		path = bc_xasprintf("/proc/sys/%s", kv->key);
-		for (char *s = path + strlen("/proc/sys/"); *s; s++)
+		for (char *s = path + strlen("sys/"); *s; s++)
 			if (*s == '.')
 				*s = '/';
-		if (bc_write_file_str(path, kv->value, err) < 0)
+		if (bc_procfs_write(path, kv->value, err) < 0)
 			return bc_error_wrap(err, "sysctl %s", kv->key);
 	}
 	return 0;
@@ -161,7 +165,7 @@ static int init_oom_score(const bc_process_t *p, bc_error_t **err)
 	if (!p->has_oom_score_adj)
 		return 0;
 	snprintf(buf, sizeof(buf), "%d", p->oom_score_adj);
-	return bc_write_file_str("/proc/self/oom_score_adj", buf, err);
+	return bc_procfs_write("self/oom_score_adj", buf, err);
 }
 
 static int init_user(const bc_process_t *p, bc_error_t **err)
@@ -203,18 +207,19 @@ static int init_hook_state(const bc_init_config_t *c, pid_t host_pid, const char
  * once the process runs, and an error written here before exec reaches start instead. */
 static int init_wait_start(int fifo_fd, bc_error_t **err)
 {
-	char path[64];
+	char name[16];
+	cleanup_close int fddir = bc_procfs_open("self/fd", O_PATH | O_DIRECTORY, err);
 	cleanup_close int fd = -1;
 
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fifo_fd);
+	if (fddir < 0)
+		return bc_error_wrap(err, "reopen exec.fifo (is /proc mounted in the container?)");
+	/* The last component is the magic link to the fifo: followed on purpose. */
+	snprintf(name, sizeof(name), "%d", fifo_fd);
 	do
-		fd = open(path, O_WRONLY | O_CLOEXEC);
+		fd = openat(fddir, name, O_WRONLY | O_CLOEXEC);
 	while (fd < 0 && errno == EINTR);
 	if (fd < 0)
-		return bc_error_errno(err,
-				      "open exec.fifo through %s (is /proc mounted in the "
-				      "container?)",
-				      path);
+		return bc_error_errno(err, "open exec.fifo through /proc/self/fd/%s", name);
 	if (bc_write_all(fd, "0", 1) < 0)
 		return bc_error_errno(err, "write exec.fifo");
 	return steal_fd(fd);
@@ -269,6 +274,41 @@ static int init_seccomp_load(const bc_init_config_t *c, struct init_seccomp *sc,
 static int init_setup(const bc_init_config_t *c, pid_t host_pid, struct init_seccomp *sc,
 		      char **exe, char ***envp, bc_error_t **err);
 
+static int int_cmp(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* CVE-2024-21626 class: we are a copy of the runtime, holding its fds (the state directory,
+ * whatever its caller leaked to it).  Close everything but stdio, the preserved fds and what
+ * the init itself needs, now: not merely close-on-exec, since hooks, the executable's lookup
+ * and process.cwd would reach through /proc/self/fd/N before exec. */
+static int init_close_inherited(const bc_init_config_t *c, bc_error_t **err)
+{
+	int keep[BC_NS_TYPE_COUNT + 3];
+	size_t n = 0;
+	unsigned int lo = 3 + (unsigned int)c->preserve_fds;
+
+	bc_procfs_reset();
+	keep[n++] = c->sync_fd;
+	keep[n++] = c->fifo_fd;
+	keep[n++] = bc_log_fd();
+	for (size_t i = 0; i < BC_NS_TYPE_COUNT; i++)
+		keep[n++] = c->ns.fd[i];
+	qsort(keep, n, sizeof(int), int_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (keep[i] < 0 || (unsigned int)keep[i] < lo)
+			continue;
+		if ((unsigned int)keep[i] > lo &&
+		    syscall(SYS_close_range, lo, (unsigned int)keep[i] - 1, 0) < 0)
+			return bc_error_errno(err, "close inherited fds");
+		lo = (unsigned int)keep[i] + 1;
+	}
+	if (syscall(SYS_close_range, lo, ~0U, 0) < 0)
+		return bc_error_errno(err, "close inherited fds");
+	return 0;
+}
+
 /* The first stage of a two-stage start: returns in the forked init, exits in stage 1. */
 static int init_stage1(const bc_init_config_t *c, bc_error_t **err)
 {
@@ -300,6 +340,24 @@ static int init_stage1(const bc_init_config_t *c, bc_error_t **err)
 
 static int init_console(const bc_init_config_t *c, bc_error_t **err);
 
+static int init_loopback_up(bc_error_t **err)
+{
+	cleanup_close int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct ifreq ifr = {0};
+
+	if (sock < 0)
+		return bc_error_errno(err, "bring up lo: socket");
+	strcpy(ifr.ifr_name, "lo");
+	if (ioctl(sock, SIOCGIFFLAGS, &ifr) < 0)
+		return bc_error_errno(err, "bring up lo: get its flags");
+	if (ifr.ifr_flags & IFF_UP)
+		return 0;
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(sock, SIOCSIFFLAGS, &ifr) < 0)
+		return bc_error_errno(err, "bring up lo");
+	return 0;
+}
+
 void init_main(const bc_init_config_t *c)
 {
 	cleanup_error bc_error_t *err = NULL;
@@ -315,10 +373,23 @@ void init_main(const bc_init_config_t *c)
 	/* flock locks follow the open file: a copy kept here would block `start` forever. */
 	if (c->lock_fd >= 0)
 		close(c->lock_fd);
+	if (init_close_inherited(c, &err) < 0)
+		goto fail;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	/* The runtime may die while we wait: then there is nobody to report to. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* Written while our /proc files are still ours: a non-dumpable process's belong to
+	 * the host's root, out of reach once we are root in a new user namespace. */
+	if (c->spec->process && init_oom_score(c->spec->process, &err) < 0)
+		goto fail;
+	/* Non-dumpable while we hold host resources: nothing in the container may ptrace us
+	 * or open our /proc/PID/{fd,exe,cwd,environ}.  execve resets it for the process.  An
+	 * unprivileged runtime writes our id maps only while we are dumpable: later. */
+	if (!(c->new_userns && geteuid() != 0) && prctl(PR_SET_DUMPABLE, 0) < 0) {
+		bc_error_errno(&err, "make the init non-dumpable");
+		goto fail;
+	}
 	if (init_seccomp_connect(c, &sc, &err) < 0)
 		goto fail;
 	if (c->two_stage && init_stage1(c, &err) < 0)
@@ -326,6 +397,10 @@ void init_main(const bc_init_config_t *c)
 	if (sync_expect(c->sync_fd, BC_SYNC_CONTINUE, &msg, &err) < 0)
 		_exit(1);
 	host_pid = (pid_t)msg.value;
+	if (prctl(PR_SET_DUMPABLE, 0) < 0) {
+		bc_error_errno(&err, "make the init non-dumpable");
+		goto fail;
+	}
 	if (init_setup(c, host_pid, &sc, &exe, &envp, &err) < 0)
 		goto fail;
 	/* We outlive the runtime from here: cleared before READY, since the runtime may exit
@@ -368,6 +443,27 @@ fail:
 	_exit(1);
 }
 
+/* CVE-2024-21626: a cwd such as /proc/self/fd/N could name a directory the runtime holds open
+ * outside the container.  The kernel reports such a cwd as unreachable from our root, which
+ * getcwd turns into ENOENT: refuse it. */
+static int init_chdir(const char *cwd, bc_error_t **err)
+{
+	char buf[PATH_MAX];
+
+	if (chdir(cwd) < 0)
+		return bc_error_errno(err, "chdir to %s (process.cwd)", cwd);
+	if (getcwd(buf, sizeof(buf)) == NULL) {
+		if (errno == ENOENT)
+			return bc_error_set(err, 0,
+					    "process.cwd %s is outside the container's root: "
+					    "refusing it",
+					    cwd);
+		if (errno != ENAMETOOLONG)
+			return bc_error_errno(err, "getcwd after chdir to %s (process.cwd)", cwd);
+	}
+	return 0;
+}
+
 static int init_console(const bc_init_config_t *c, bc_error_t **err)
 {
 	const bc_process_t *p = c->spec->process;
@@ -389,11 +485,16 @@ static int init_setup(const bc_init_config_t *c, pid_t host_pid, struct init_sec
 {
 	const bc_spec_t *spec = c->spec;
 	const bc_process_t *p = spec->process;
+	int *mount_fds = NULL;
 	bc_sync_msg_t msg;
+	int r;
 
 	/* Compiled now, before any mount, so that profile errors fail create quickly. */
 	if (spec->linux_ && spec->linux_->seccomp &&
 	    seccomp_filter_compile(spec->linux_->seccomp, &sc->prog, err) < 0)
+		return -1;
+	/* Read the host's /sys while it is still in view: a label without its LSM fails now. */
+	if (lsm_check(spec, err) < 0)
 		return -1;
 
 	/* In a new user namespace, become its root once the runtime has written our maps. */
@@ -413,10 +514,18 @@ static int init_setup(const bc_init_config_t *c, pid_t host_pid, struct init_sec
 	if (spec->domainname && *spec->domainname &&
 	    setdomainname(spec->domainname, strlen(spec->domainname)) < 0)
 		return bc_error_errno(err, "setdomainname %s", spec->domainname);
+	/* A new network namespace starts with lo down; runc and crun bring it up. */
+	if ((c->new_flags & CLONE_NEWNET) && init_loopback_up(err) < 0)
+		return -1;
 	/* Relative mount sources are relative to the bundle (config.md). */
 	if (c->state->bundle && *c->state->bundle && chdir(c->state->bundle) < 0)
 		return bc_error_errno(err, "chdir to bundle %s", c->state->bundle);
-	if (rootfs_prepare(spec, c->rootfs, err) < 0)
+	/* Idmapped mounts come from the runtime, made in the host's namespaces (idmap.h). */
+	if (idmap_receive_mounts(c->sync_fd, spec, &mount_fds, err) < 0)
+		return -1;
+	r = rootfs_prepare(spec, c->rootfs, mount_fds, err);
+	idmap_free_fds(mount_fds, spec->n_mounts);
+	if (r < 0)
 		return -1;
 	/* prestart and createRuntime hooks run in the runtime's namespaces, now. */
 	if (sync_send(c->sync_fd, BC_SYNC_CREATE_RUNTIME, 0, 0, NULL, err) < 0 ||
@@ -429,14 +538,34 @@ static int init_setup(const bc_init_config_t *c, pid_t host_pid, struct init_sec
 		    hooks_run(spec, BC_HOOK_CREATE_CONTAINER, st, err) < 0)
 			return -1;
 	}
+	/* sysctls go in before readonlyPaths makes /proc/sys read-only (runc's order), through
+	 * the container's own procfs when it has one. */
+	if (spec->linux_ && spec->linux_->n_sysctl > 0) {
+		cleanup_free char *cproc = bc_xasprintf("%s/proc", c->rootfs);
+
+		if (bc_procfs_use(cproc, NULL) < 0)
+			bc_debug("sysctl: no procfs at %s, writing through the runtime's /proc",
+				 cproc);
+		if (init_sysctl(spec, err) < 0)
+			return -1;
+	}
 	if (rootfs_finish(spec, c->rootfs, c->no_pivot, err) < 0)
 		return -1;
-	if (init_sysctl(spec, err) < 0 || init_rlimits(p, err) < 0 || init_oom_score(p, err) < 0)
+	/* Our root changed: /proc is the container's procfs from here. */
+	bc_procfs_reset();
+	if (init_rlimits(p, err) < 0)
+		return -1;
+	/* An RT scheduler or I/O class needs CAP_SYS_NICE: before the capability drop. */
+	if (procattr_apply(spec, err) < 0)
 		return -1;
 	if (init_console(c, err) < 0)
 		return -1;
-	if (chdir(p->cwd) < 0)
-		return bc_error_errno(err, "chdir to %s (process.cwd)", p->cwd);
+	if (init_chdir(p->cwd, err) < 0)
+		return -1;
+	/* The labels the execve takes, as root with every capability and before any seccomp
+	 * filter (runc's order): the profile need not allow our procfs open and write. */
+	if (lsm_set_exec_labels(p, err) < 0)
+		return -1;
 	/* Without no_new_privs the kernel wants CAP_SYS_ADMIN to load a filter: load it while
 	 * we still have it, before the uid change and the capability drop (as runc does). */
 	if (sc->prog && !p->no_new_privileges &&
@@ -447,6 +576,9 @@ static int init_setup(const bc_init_config_t *c, pid_t host_pid, struct init_sec
 		return -1;
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return bc_error_errno(err, "set no_new_privs");
+	/* A uid change resets dumpable to fs.suid_dumpable: make sure it stays off. */
+	if (prctl(PR_SET_DUMPABLE, 0) < 0)
+		return bc_error_errno(err, "make the init non-dumpable");
 	*exe = init_lookup_executable(p->args ? p->args[0] : NULL, env_get(p->env, "PATH"), err);
 	if (*exe == NULL)
 		return -1;

@@ -24,6 +24,11 @@ int bc_log_init(const char *path, enum bc_log_format format, bool debug)
 	return log_fd < 0 ? -1 : 0;
 }
 
+int bc_log_fd(void)
+{
+	return log_fd;
+}
+
 void bc_log_close(void)
 {
 	if (log_fd >= 0)

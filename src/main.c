@@ -32,7 +32,7 @@ const bc_command_t cli_commands[] = {
     {"delete", cmd_delete, "delete [OPTIONS] ID",
      "  -f, --force              kill the container if it is running\n",
      "delete a container and everything it created"},
-    {"run", cmd_run, "run [OPTIONS] ID | run --rootfs DIR [--uid N] [--] CMD [ARGS...]",
+    {"run", cmd_run, "run [OPTIONS] ID | run --rootfs DIR [--uid UID[:GID]] [--] CMD [ARGS...]",
      "  -b, --bundle DIR         bundle directory (default: current directory)\n"
      "  -d, --detach             return once the container has started\n"
      "      --pid-file FILE      write the init's host pid to FILE\n"
@@ -41,7 +41,7 @@ const bc_command_t cli_commands[] = {
      "      --no-new-keyring     keep the caller's session keyring\n"
      "      --preserve-fds N     pass N extra fds to the process\n"
      "      --rootfs DIR         run CMD in DIR with a default config (no bundle)\n"
-     "      --uid N              with --rootfs: run CMD as uid N (and gid N)\n",
+     "      --uid UID[:GID]      with --rootfs: run CMD as UID (and GID, default UID)\n",
      "create and start a container, wait for it, then delete it"},
     {"list", cmd_list, "list [OPTIONS]",
      "  -f, --format table|json  output format (default: table)\n"

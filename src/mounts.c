@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "barco/log.h"
+#include "barco/lsm.h"
 #include "barco/rootfs.h"
 #include "barco/util.h"
 
@@ -410,6 +412,93 @@ static int mounts_open_dest(int rootfd, const char *dest, bool as_file, bool *ex
 	return fd;
 }
 
+/* Files inside /proc that may be mounted over: the ones lxcfs and friends replace (runc's
+ * list).  Anything else on procfs (/proc/sys/kernel/core_pattern, /proc/self/attr/...)
+ * could turn a host-side write or an LSM label into the container's choice. */
+static const char *const proc_mount_allowed[] = {
+    "/proc/cpuinfo",
+    "/proc/diskstats",
+    "/proc/meminfo",
+    "/proc/stat",
+    "/proc/swaps",
+    "/proc/uptime",
+    "/proc/loadavg",
+    "/proc/slabinfo",
+    "/proc/pressure/cpu",
+    "/proc/pressure/io",
+    "/proc/pressure/memory",
+    "/proc/net/dev",
+    "/proc/sys/kernel/ns_last_pid",
+    "/proc/sys/crypto/fips_enabled",
+};
+
+/* CVE-2019-19921 class: the mount point, as resolved in the rootfs (where a symlink may have
+ * led), must not be on procfs, but for procfs itself on /proc and the list above. */
+static int mounts_check_target(int fd, const bc_mount_t *m, const char *dest, const char *shown,
+			       bc_error_t **err)
+{
+	struct statfs sfs;
+
+	if (fstatfs(fd, &sfs) < 0)
+		return bc_error_errno(err, "%s: statfs the mount point", shown);
+	if (sfs.f_type != PROC_SUPER_MAGIC)
+		return 0;
+	/* Only reached with /proc already mounted: another procfs may stack on it. */
+	if (strcmp(dest, "/proc") == 0)
+		return 0;
+	for (size_t i = 0; i < BC_ARRAY_SIZE(proc_mount_allowed); i++)
+		if (strcmp(dest, proc_mount_allowed[i]) == 0)
+			return 0;
+	return bc_error_set(err, 0, "%s: the mount point is inside /proc: refused", shown);
+}
+
+/* By the configured path: only procfs (or a bind of a procfs) on /proc, and under /proc only
+ * the list above (runc's rule). */
+static int mounts_check_proc_dest(const bc_mount_t *m, const char *dest, bool bind,
+				  const char *shown, bc_error_t **err)
+{
+	struct statfs sfs;
+
+	if (!bc_str_has_prefix(dest, "/proc") || (dest[5] != '\0' && dest[5] != '/'))
+		return 0;
+	if (dest[5] == '\0') {
+		if (!bind && m->type && strcmp(m->type, "proc") == 0)
+			return 0;
+		if (bind && m->source && statfs(m->source, &sfs) == 0 &&
+		    sfs.f_type == PROC_SUPER_MAGIC)
+			return 0;
+		return bc_error_set(err, 0, "%s: only procfs can be mounted on /proc", shown);
+	}
+	for (size_t i = 0; i < BC_ARRAY_SIZE(proc_mount_allowed); i++)
+		if (strcmp(dest, proc_mount_allowed[i]) == 0)
+			return 0;
+	return bc_error_set(err, 0, "%s: the mount point is inside /proc: refused", shown);
+}
+
+/* CVE-2019-16884 / CVE-2023-27561 class: proc and sysfs go on a real directory of the rootfs
+ * (or a missing one, created), never through a symlink or onto a file. */
+static int mounts_check_pseudo_fs_dest(int rootfd, const char *dest, const char *type,
+				       const char *shown, bc_error_t **err)
+{
+	cleanup_close int fd = -1;
+	struct stat st;
+
+	if (strcmp(type, "proc") != 0 && strcmp(type, "sysfs") != 0)
+		return 0;
+	fd = rootfs_open_in_root(rootfd, dest, ROOTFS_RESOLVE_NOFOLLOW, NULL);
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0)
+		return bc_error_errno(err, "%s: open the mount point", shown);
+	if (fstat(fd, &st) < 0)
+		return bc_error_errno(err, "%s: stat the mount point", shown);
+	if (!S_ISDIR(st.st_mode))
+		return bc_error_set(err, 0,
+				    "%s: %s must be mounted on an ordinary directory, not %s",
+				    shown, type, S_ISLNK(st.st_mode) ? "a symlink" : "a file");
+	return 0;
+}
+
 static int mounts_bind(int rootfd, const bc_mount_t *m, const char *dest, const bc_mount_opts_t *o,
 		       const char *shown, bc_error_t **err)
 {
@@ -422,7 +511,7 @@ static int mounts_bind(int rootfd, const bc_mount_t *m, const char *dest, const 
 	if (stat(src, &st) < 0)
 		return bc_error_errno(err, "%s", shown);
 	fd = mounts_open_dest(rootfd, dest, !S_ISDIR(st.st_mode), &existed, shown, err);
-	if (fd < 0)
+	if (fd < 0 || mounts_check_target(fd, m, dest, shown, err) < 0)
 		return -1;
 	mounts_fd_path(path, sizeof(path), fd);
 	if (mount(src, path, NULL, MS_BIND | (o->rbind ? MS_REC : 0), NULL) < 0)
@@ -436,6 +525,21 @@ static int mounts_bind(int rootfd, const bc_mount_t *m, const char *dest, const 
 	return mounts_bind_remount(mfd, o->flags, o->clear, shown, err);
 }
 
+/* linux.mountLabel for this container (only set when SELinux is enabled: lsm_check refuses
+ * a label otherwise), added as context= to the filesystems that take one. */
+static const char *mount_label;
+
+void mounts_set_label(const char *label)
+{
+	mount_label = label && *label ? label : NULL;
+}
+
+char *mounts_label_data(const char *type, const char *data)
+{
+	return mount_label ? lsm_mount_data(type, data, mount_label)
+			   : (data ? bc_xstrdup(data) : NULL);
+}
+
 static int mounts_fs(int rootfd, const bc_mount_t *m, const char *dest, const char *type,
 		     const bc_mount_opts_t *o, const char *shown, bc_error_t **err)
 {
@@ -445,8 +549,10 @@ static int mounts_fs(int rootfd, const bc_mount_t *m, const char *dest, const ch
 	bool existed;
 	char path[32];
 
+	if (mounts_check_pseudo_fs_dest(rootfd, dest, type, shown, err) < 0)
+		return -1;
 	fd = mounts_open_dest(rootfd, dest, false, &existed, shown, err);
-	if (fd < 0)
+	if (fd < 0 || mounts_check_target(fd, m, dest, shown, err) < 0)
 		return -1;
 	data = bc_xstrdup(o->data);
 	if (strcmp(type, "tmpfs") == 0 && existed) {
@@ -459,6 +565,12 @@ static int mounts_fs(int rootfd, const bc_mount_t *m, const char *dest, const ch
 		free(data);
 		data = bc_xasprintf("mode=%04o%s%s", (unsigned)(st.st_mode & 07777),
 				    o->data ? "," : "", o->data ? o->data : "");
+	}
+	if (mount_label) {
+		char *labelled = mounts_label_data(type, data);
+
+		free(data);
+		data = labelled;
 	}
 	if (mounts_ro_delayed(m, o))
 		flags &= ~(unsigned long)MS_RDONLY;
@@ -781,8 +893,12 @@ int mounts_apply(int rootfd, const bc_mount_t *m, bool cgroupns, bc_error_t **er
 	if (rootfs_clean_path(m->destination, &dest) < 0)
 		return bc_error_set(err, 0, "mount destination %s escapes the rootfs",
 				    m->destination);
-	if (o.idmap)
-		return bc_error_set(err, 0, "%s: idmapped mounts are not supported yet", shown);
+	/* Only the runtime can make an idmapped mount; the init attaches it (idmap.h). */
+	if (o.idmap || m->n_uid_mappings > 0 || m->n_gid_mappings > 0)
+		return bc_error_set(err, 0, "%s: idmapped mount not prepared by the runtime",
+				    shown);
+	if (mounts_check_proc_dest(m, dest, bind, shown, err) < 0)
+		return -1;
 	if (o.tmpcopyup)
 		bc_warn("%s: tmpcopyup is not supported yet; the tmpfs starts empty", shown);
 	if (bind)

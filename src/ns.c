@@ -160,9 +160,9 @@ static int ns_write_time_offsets(const bc_linux_t *l, bc_error_t **err)
 	n = snprintf(buf, sizeof(buf), "monotonic %lld %u\nboottime %lld %u\n",
 		     (long long)l->time_monotonic.secs, l->time_monotonic.nanosecs,
 		     (long long)l->time_boottime.secs, l->time_boottime.nanosecs);
-	cleanup_close int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+	cleanup_close int fd = bc_procfs_open("self/timens_offsets", O_WRONLY, err);
 	if (fd < 0)
-		return bc_error_errno(err, "open /proc/self/timens_offsets");
+		return -1;
 	if (bc_write_all(fd, buf, (size_t)n) < 0)
 		return bc_error_errno(err, "write time namespace offsets");
 	return 0;
@@ -202,19 +202,19 @@ static int ns_write_map(pid_t pid, const char *file, const bc_id_mapping_t *m, s
 			bc_error_t **err)
 {
 	cleanup_free char *buf = bc_xmalloc(n * 40 + 1);
-	cleanup_free char *path = bc_xasprintf("/proc/%d/%s", (int)pid, file);
+	cleanup_free char *path = bc_xasprintf("%d/%s", (int)pid, file);
 	cleanup_close int fd = -1;
 	size_t len = 0;
 
 	for (size_t i = 0; i < n; i++)
 		len += (size_t)sprintf(buf + len, "%u %u %u\n", m[i].container_id, m[i].host_id,
 				       m[i].size);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
+	fd = bc_procfs_open(path, O_WRONLY, err);
 	if (fd < 0)
-		return bc_error_errno(err, "open %s", path);
+		return -1;
 	/* The kernel takes the whole map in one write or not at all. */
 	if (write(fd, buf, len) != (ssize_t)len)
-		return bc_error_errno(err, "write %s", path);
+		return bc_error_errno(err, "write /proc/%s", path);
 	return 0;
 }
 
@@ -224,6 +224,15 @@ int ns_write_id_maps(pid_t pid, const bc_spec_t *spec, bc_error_t **err)
 
 	if (ns_write_map(pid, "uid_map", l->uid_mappings, l->n_uid_mappings, err) < 0)
 		return -1;
+	/* Without CAP_SETGID over the namespace (an unprivileged runtime), the kernel takes a
+	 * gid map only once setgroups is denied; the process then can't drop its groups. */
+	if (geteuid() != 0) {
+		char rel[64];
+
+		snprintf(rel, sizeof(rel), "%d/setgroups", (int)pid);
+		if (bc_procfs_write(rel, "deny", err) < 0)
+			return -1;
+	}
 	if (ns_write_map(pid, "gid_map", l->gid_mappings, l->n_gid_mappings, err) < 0)
 		return -1;
 	return 0;

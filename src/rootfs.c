@@ -19,6 +19,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "barco/idmap.h"
 #include "barco/log.h"
 #include "barco/rootfs.h"
 #include "barco/util.h"
@@ -302,25 +303,22 @@ static bool rootfs_mount_is_bind(const bc_mount_t *m)
 }
 
 /* Refuse what cannot be done before anything is mounted, not half way through. */
-static int rootfs_check_mounts(const bc_spec_t *spec, bc_error_t **err)
+static int rootfs_check_mounts(const bc_spec_t *spec, const int *mount_fds, bc_error_t **err)
 {
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		const bc_mount_t *m = &spec->mounts[i];
 		cleanup_free char *clean = NULL;
-		bc_mount_opts_t o;
-		bool idmap;
 
 		if (m->destination == NULL)
 			return bc_error_set(err, 0, "mounts[%zu]: no destination", i);
 		if (rootfs_clean_path(m->destination, &clean) < 0)
 			return bc_error_set(err, 0, "mount destination %s escapes the rootfs",
 					    m->destination);
-		mounts_parse_options(m->options, &o, NULL);
-		idmap = o.idmap;
-		mounts_opts_free(&o);
-		if (idmap)
+		/* The runtime makes idmapped mounts (idmap.h): without one, none can be had. */
+		if (idmap_mount_wanted(m) && (mount_fds == NULL || mount_fds[i] < 0))
 			return bc_error_set(err, 0,
-					    "mount %s on %s: idmapped mounts are not supported yet",
+					    "mount %s on %s: idmapped mount not prepared by the "
+					    "runtime",
 					    m->source ? m->source : "none", m->destination);
 	}
 	return 0;
@@ -568,10 +566,13 @@ static int rootfs_mask_path(int rootfd, int nullfd, const char *path, bc_error_t
 		return bc_error_errno(err, "mask %s: stat", path);
 	rootfs_fd_path(target, sizeof(target), fd);
 	rootfs_fd_path(null_path, sizeof(null_path), nullfd);
-	if (S_ISDIR(st.st_mode))
-		r = mount("tmpfs", target, "tmpfs", MS_RDONLY, NULL);
-	else
+	if (S_ISDIR(st.st_mode)) {
+		cleanup_free char *data = mounts_label_data("tmpfs", NULL);
+
+		r = mount("tmpfs", target, "tmpfs", MS_RDONLY, data);
+	} else {
 		r = mount(null_path, target, NULL, MS_BIND, NULL);
+	}
 	if (r < 0)
 		return bc_error_errno(err, "mask %s", path);
 	return 0;
@@ -686,7 +687,8 @@ static int rootfs_propagation(const bc_spec_t *spec, unsigned long *prop, const 
 	return 0;
 }
 
-int rootfs_prepare(const bc_spec_t *spec, const char *rootfs, bc_error_t **err)
+int rootfs_prepare(const bc_spec_t *spec, const char *rootfs, const int *mount_fds,
+		   bc_error_t **err)
 {
 	bool cgroupns = rootfs_has_ns(spec, BC_NS_CGROUP);
 	cleanup_close int rootfd = -1;
@@ -697,9 +699,10 @@ int rootfs_prepare(const bc_spec_t *spec, const char *rootfs, bc_error_t **err)
 		return bc_error_set(err, 0, "rootfs %s: not an absolute path",
 				    rootfs ? rootfs : "");
 	if (rootfs_propagation(spec, &prop, &prop_name, err) < 0 ||
-	    rootfs_check_mounts(spec, err) < 0 ||
+	    rootfs_check_mounts(spec, mount_fds, err) < 0 ||
 	    rootfs_make_private(rootfs, prop, prop_name, err) < 0)
 		return -1;
+	mounts_set_label(spec->linux_ ? spec->linux_->mount_label : NULL);
 	/* Opened after the bind: everything below lands in the mount that becomes "/". */
 	rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
@@ -708,9 +711,14 @@ int rootfs_prepare(const bc_spec_t *spec, const char *rootfs, bc_error_t **err)
 	if (rootfs_find_mount(spec, "/dev") == NULL &&
 	    mounts_apply(rootfd, &default_dev, cgroupns, err) < 0)
 		return -1;
-	for (size_t i = 0; i < spec->n_mounts; i++)
-		if (mounts_apply(rootfd, &spec->mounts[i], cgroupns, err) < 0)
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		const bc_mount_t *m = &spec->mounts[i];
+		int r = mount_fds && mount_fds[i] >= 0 ? idmap_attach(rootfd, m, mount_fds[i], err)
+						       : mounts_apply(rootfd, m, cgroupns, err);
+
+		if (r < 0)
 			return -1;
+	}
 	if (rootfs_setup_dev(spec, rootfd, err) < 0)
 		return -1;
 	/* Created now, while the rootfs may still be writable (runc does the same). */
@@ -750,7 +758,7 @@ int rootfs_finish(const bc_spec_t *spec, const char *rootfs, bool no_pivot, bc_e
 
 int rootfs_setup(const bc_spec_t *spec, const char *rootfs, bool no_pivot, bc_error_t **err)
 {
-	if (rootfs_prepare(spec, rootfs, err) < 0)
+	if (rootfs_prepare(spec, rootfs, NULL, err) < 0)
 		return -1;
 	return rootfs_finish(spec, rootfs, no_pivot, err);
 }

@@ -12,8 +12,10 @@
 #include <unistd.h>
 
 #include "barco/hooks.h"
+#include "barco/idmap.h"
 #include "barco/init.h"
 #include "barco/log.h"
+#include "barco/netdev.h"
 #include "barco/spawn.h"
 #include "barco/sync.h"
 #include "barco/terminal.h"
@@ -124,6 +126,12 @@ static int spawn_sync(const bc_spawn_opts_t *o, int sock, pid_t pid, bc_spawn_re
 			if (spawn_console(o, sock, res, err) < 0)
 				return -1;
 			break;
+		case BC_SYNC_MOUNT_FDS:
+			/* Made here, in the host's namespaces: the init could not (idmap.h). */
+			if (idmap_send_mounts(sock, o->spec, o->state ? o->state->bundle : NULL,
+					      pid, err) < 0)
+				return -1;
+			break;
 		case BC_SYNC_READY:
 			return 0;
 		default:
@@ -165,12 +173,18 @@ int spawn_init(const bc_spawn_opts_t *o, bc_spawn_result_t *res, bc_error_t **er
 	cleanup_close int sock_parent = -1;
 	cleanup_close int sock_child = -1;
 	cleanup_close int fifo = -1;
+	cleanup_close int netns_fd = -1;
 	cleanup_child pid_t pid = 0;
 	bc_init_config_t ic = {0};
 	int sv[2], flags;
 
 	res->pid = 0;
 	res->console_fd = -1;
+	/* Refused before the init exists: an idmapped mount that cannot be made (idmap.h). */
+	if (idmap_validate(spec, err) < 0)
+		return -1;
+	if (netdev_validate(spec, err) < 0)
+		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return bc_error_errno(err, "create sync socketpair");
 	sock_parent = sv[0];
@@ -217,6 +231,8 @@ int spawn_init(const bc_spawn_opts_t *o, bc_spawn_result_t *res, bc_error_t **er
 		close(sock_parent);
 		init_main(&ic);
 	}
+	/* A network namespace joined by path gets linux.netDevices even before the init joins. */
+	netns_fd = steal_fd(ic.ns.fd[BC_NS_NETWORK]);
 	ns_close_fds(&ic.ns);
 	close(steal_fd(sock_child));
 	bc_debug("container init started as pid %d", (int)pid);
@@ -226,6 +242,10 @@ int spawn_init(const bc_spawn_opts_t *o, bc_spawn_result_t *res, bc_error_t **er
 	} else if (ic.new_userns && ns_write_id_maps(pid, spec, err) < 0) {
 		return -1;
 	}
+	/* The init is in its network namespace and waits: the devices are there before its
+	 * sysctls and the prestart/createRuntime hooks. */
+	if (netdev_move_all(spec, pid, netns_fd, err) < 0)
+		return -1;
 	/* The final CONTINUE tells the init that it is recorded: if we die before, it exits
 	 * instead of waiting for a start that nobody can give. */
 	if (spawn_sync(o, sock_parent, pid, res, err) < 0 ||

@@ -6,8 +6,11 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -294,6 +297,97 @@ int bc_write_file_str(const char *path, const char *s, bc_error_t **err)
 	return 0;
 }
 
+/* The root inode of every procfs instance. */
+#define PROC_ROOT_INO 1
+
+static int procfs_root_fd = -1;
+
+void bc_procfs_reset(void)
+{
+	if (procfs_root_fd >= 0)
+		close(procfs_root_fd);
+	procfs_root_fd = -1;
+}
+
+/* /proc must be the root of a procfs: not a bind of one of its subdirectories, not a tmpfs
+ * or a directory with look-alike files. */
+static int procfs_check_root(int fd, const char *shown, bc_error_t **err)
+{
+	struct statfs sfs;
+	struct stat st;
+
+	if (fstatfs(fd, &sfs) < 0 || fstat(fd, &st) < 0)
+		return bc_error_errno(err, "stat %s", shown);
+	if (sfs.f_type != PROC_SUPER_MAGIC || st.st_ino != PROC_ROOT_INO)
+		return bc_error_set(err, EXDEV,
+				    "%s is not the root of a procfs: refusing to use it", shown);
+	return 0;
+}
+
+static int procfs_root(bc_error_t **err)
+{
+	cleanup_close int fd = -1;
+
+	if (procfs_root_fd >= 0)
+		return procfs_root_fd;
+	fd = open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return bc_error_errno(err, "open /proc");
+	if (procfs_check_root(fd, "/proc", err) < 0)
+		return -1;
+	procfs_root_fd = steal_fd(fd);
+	return procfs_root_fd;
+}
+
+int bc_procfs_use(const char *path, bc_error_t **err)
+{
+	cleanup_close int fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return bc_error_errno(err, "open %s", path);
+	if (procfs_check_root(fd, path, err) < 0)
+		return -1;
+	bc_procfs_reset();
+	procfs_root_fd = steal_fd(fd);
+	return 0;
+}
+
+int bc_procfs_open(const char *rel, int flags, bc_error_t **err)
+{
+	struct open_how how = {
+	    /* openat2 refuses O_NOCTTY with O_PATH. */
+	    .flags = (uint64_t)(flags | O_CLOEXEC | ((flags & O_PATH) ? 0 : O_NOCTTY)),
+	    .resolve = RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS,
+	};
+	int root = procfs_root(err);
+	int fd;
+
+	if (root < 0)
+		return -1;
+	do
+		fd = (int)syscall(SYS_openat2, root, rel, &how, sizeof(how));
+	while (fd < 0 && errno == EAGAIN);
+	if (fd < 0 && errno == EXDEV)
+		return bc_error_set(err, EXDEV,
+				    "open /proc/%s: something is mounted over it or on its path: "
+				    "refusing to use it",
+				    rel);
+	if (fd < 0)
+		return bc_error_errno(err, "open /proc/%s", rel);
+	return fd;
+}
+
+int bc_procfs_write(const char *rel, const char *s, bc_error_t **err)
+{
+	cleanup_close int fd = bc_procfs_open(rel, O_WRONLY, err);
+
+	if (fd < 0)
+		return -1;
+	if (bc_write_all(fd, s, strlen(s)) < 0)
+		return bc_error_errno(err, "write %s to /proc/%s", s, rel);
+	return 0;
+}
+
 int bc_mkdir_p(const char *path, mode_t mode, bc_error_t **err)
 {
 	cleanup_free char *p = bc_xstrdup(path);
@@ -352,6 +446,51 @@ int bc_parse_uint64(const char *s, uint64_t *out)
 		return -1;
 	}
 	*out = v;
+	return 0;
+}
+
+/* One id of a user spec: 1 for a number, 0 for digits out of range, -1 for anything else.
+ * Leading zeros are refused: "010" reads as octal to some tools and as ten to others. */
+static int parse_id(const char *s, size_t len, uint32_t *out)
+{
+	uint64_t v = 0;
+
+	if (len == 0 || strspn(s, "0123456789") < len || (s[0] == '0' && len > 1))
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		v = v * 10 + (uint64_t)(s[i] - '0');
+		/* (uid_t)-1 tells setresuid "leave it unchanged": no container id can be it. */
+		if (v > UINT32_MAX - 1)
+			return 0;
+	}
+	*out = (uint32_t)v;
+	return 1;
+}
+
+int bc_parse_user_spec(const char *s, uint32_t *uid, uint32_t *gid, bool *has_gid, bc_error_t **err)
+{
+	const char *colon = strchr(s, ':');
+	size_t ulen = colon ? (size_t)(colon - s) : strlen(s);
+	uint32_t u = 0, g = 0;
+	int ru, rg = 1;
+
+	ru = parse_id(s, ulen, &u);
+	if (colon)
+		rg = parse_id(colon + 1, strlen(colon + 1), &g);
+	if (ru < 0 || rg < 0)
+		return bc_error_set_code(err, EINVAL,
+					 "invalid user \"%s\": expected UID or UID:GID, in decimal "
+					 "without sign, spaces or leading zeros",
+					 s);
+	if (ru == 0 || rg == 0)
+		return bc_error_set_code(err, ERANGE,
+					 "invalid user \"%s\": ids go from 0 to 4294967294 "
+					 "(4294967295 is -1, \"unchanged\")",
+					 s);
+	*uid = u;
+	*has_gid = colon != NULL;
+	if (colon)
+		*gid = g;
 	return 0;
 }
 

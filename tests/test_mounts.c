@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "barco/idmap.h"
 #include "barco/rootfs.h"
 #include "barco/util.h"
 
@@ -181,6 +182,161 @@ START_TEST(test_idmap_words)
 	ck_assert(o.tmpcopyup);
 	ck_assert_ptr_null(o.data);
 	mounts_opts_free(&o);
+}
+END_TEST
+
+/* idmap mixes with every other kind of option and never reaches mount(2)'s data. */
+START_TEST(test_idmap_with_other_words)
+{
+	char *opts[] = {"rbind", "ridmap", "ro", "nosuid", "rro", "shared", "mode=755", NULL};
+	bc_mount_opts_t o;
+
+	ck_assert_int_eq(mounts_parse_options(opts, &o, NULL), 0);
+	ck_assert(o.idmap && o.ridmap && o.bind && o.rbind);
+	ck_assert_uint_eq(o.flags, MS_BIND | MS_REC | MS_RDONLY | MS_NOSUID);
+	ck_assert_uint_eq(o.rec_attr_set, MOUNT_ATTR_RDONLY);
+	ck_assert_uint_eq(o.propagation, MS_SHARED);
+	ck_assert_str_eq(o.data, "mode=755");
+	mounts_opts_free(&o);
+}
+END_TEST
+
+/* The per-mount options of an idmapped bind, as mount_setattr attributes. */
+static const struct {
+	const char *words[4];
+	uint64_t set, clr;
+} idmap_attr_cases[] = {
+    {{"ro"}, MOUNT_ATTR_RDONLY, 0},
+    {{"rw"}, 0, MOUNT_ATTR_RDONLY},
+    {{"nosuid", "nodev", "noexec"}, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, 0},
+    {{"suid", "dev", "exec"}, 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC},
+    {{"ro", "rw"}, 0, MOUNT_ATTR_RDONLY},
+    {{"noatime"}, MOUNT_ATTR_NOATIME, MOUNT_ATTR__ATIME},
+    {{"strictatime"}, MOUNT_ATTR_STRICTATIME, MOUNT_ATTR__ATIME},
+    {{"noatime", "strictatime"}, MOUNT_ATTR_STRICTATIME, MOUNT_ATTR__ATIME},
+    {{"relatime"}, MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME},
+    {{"atime"}, MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME},
+    {{"nodiratime"}, MOUNT_ATTR_NODIRATIME, 0},
+    {{"diratime"}, 0, MOUNT_ATTR_NODIRATIME},
+    {{"nosymfollow"}, MOUNT_ATTR_NOSYMFOLLOW, 0},
+    /* Recursive words, propagation and superblock flags are not per-mount attributes. */
+    {{"bind", "idmap", "rro", "shared"}, 0, 0},
+    {{"sync", "lazytime"}, 0, 0},
+};
+
+START_TEST(test_idmap_attrs)
+{
+	bc_mount_opts_t o;
+	uint64_t set = 1, clr = 1;
+
+	ck_assert_int_eq(mounts_parse_options((char **)idmap_attr_cases[_i].words, &o, NULL), 0);
+	idmap_mount_attrs(&o, &set, &clr);
+	ck_assert_msg(set == idmap_attr_cases[_i].set, "case %d: set %#llx, want %#llx", _i,
+		      (unsigned long long)set, (unsigned long long)idmap_attr_cases[_i].set);
+	ck_assert_msg(clr == idmap_attr_cases[_i].clr, "case %d: clr %#llx, want %#llx", _i,
+		      (unsigned long long)clr, (unsigned long long)idmap_attr_cases[_i].clr);
+	mounts_opts_free(&o);
+}
+END_TEST
+
+START_TEST(test_idmap_wanted)
+{
+	char *idmap[] = {"bind", "idmap", NULL};
+	char *ridmap[] = {"rbind", "ridmap", NULL};
+	char *plain[] = {"bind", "ro", NULL};
+	bc_id_mapping_t one = {.container_id = 0, .host_id = 1000, .size = 1};
+	bc_mount_t mounts[] = {
+	    {.destination = "/a", .source = "/s", .options = idmap},
+	    {.destination = "/b", .source = "/s", .options = ridmap},
+	    {.destination = "/c", .source = "/s", .options = plain},
+	    /* Mappings without idmap or ridmap: an idmapped mount all the same (runc 1.2). */
+	    {.destination = "/d",
+	     .source = "/s",
+	     .options = plain,
+	     .uid_mappings = &one,
+	     .gid_mappings = &one,
+	     .n_uid_mappings = 1,
+	     .n_gid_mappings = 1},
+	};
+	bc_spec_t spec = {.mounts = mounts, .n_mounts = 4};
+
+	ck_assert(idmap_mount_wanted(&mounts[0]));
+	ck_assert(idmap_mount_wanted(&mounts[1]));
+	ck_assert(!idmap_mount_wanted(&mounts[2]));
+	ck_assert(idmap_mount_wanted(&mounts[3]));
+	ck_assert_uint_eq(idmap_count(&spec), 3);
+	spec.n_mounts = 0;
+	ck_assert_uint_eq(idmap_count(&spec), 0);
+}
+END_TEST
+
+START_TEST(test_idmap_validate)
+{
+	char *idmap[] = {"bind", "idmap", NULL};
+	char *tmpfs_idmap[] = {"idmap", NULL};
+	char *bind[] = {"bind", NULL};
+	bc_id_mapping_t one = {.container_id = 0, .host_id = 1000, .size = 1};
+	bc_namespace_t userns = {.type = BC_NS_USER};
+	bc_linux_t lin = {.namespaces = &userns, .n_namespaces = 1};
+	bc_mount_t m = {.destination = "/data", .source = "/host", .options = idmap};
+	bc_spec_t spec = {.mounts = &m, .n_mounts = 1};
+	bc_error_t *err = NULL;
+
+	/* No mappings of its own and no user namespace to borrow them from. */
+	ck_assert_int_eq(idmap_validate(&spec, &err), -1);
+	ck_assert_str_eq(err->msg, "mount /host on /data (bind): idmap without uidMappings and "
+				   "gidMappings for the mount needs a user namespace in "
+				   "linux.namespaces");
+	bc_error_freep(&err);
+	spec.linux_ = &lin;
+	ck_assert_int_eq(idmap_validate(&spec, &err), 0);
+	ck_assert_ptr_null(err);
+	/* Mappings of its own need no user namespace, but both of them. */
+	spec.linux_ = NULL;
+	m.uid_mappings = &one;
+	m.n_uid_mappings = 1;
+	ck_assert_int_eq(idmap_validate(&spec, &err), -1);
+	ck_assert_str_eq(err->msg, "mount /host on /data (bind): uidMappings and gidMappings must "
+				   "be given together");
+	bc_error_freep(&err);
+	m.gid_mappings = &one;
+	m.n_gid_mappings = 1;
+	ck_assert_int_eq(idmap_validate(&spec, &err), 0);
+	m.n_uid_mappings = 0;
+	ck_assert_int_eq(idmap_validate(&spec, &err), -1);
+	ck_assert_str_eq(err->msg, "mount /host on /data (bind): uidMappings and gidMappings must "
+				   "be given together");
+	bc_error_freep(&err);
+	/* Only bind mounts; mappings alone make a mount idmapped, and a plain bind is fine. */
+	m = (bc_mount_t){
+	    .destination = "/t", .source = "tmpfs", .type = "tmpfs", .options = tmpfs_idmap};
+	ck_assert_int_eq(idmap_validate(&spec, &err), -1);
+	ck_assert_str_eq(err->msg, "mount tmpfs on /t: idmapped mounts (idmap, ridmap, "
+				   "uidMappings) are only supported for bind mounts");
+	bc_error_freep(&err);
+	m = (bc_mount_t){.destination = "/p",
+			 .source = "proc",
+			 .type = "proc",
+			 .uid_mappings = &one,
+			 .gid_mappings = &one,
+			 .n_uid_mappings = 1,
+			 .n_gid_mappings = 1};
+	ck_assert_int_eq(idmap_validate(&spec, &err), -1);
+	ck_assert_str_eq(err->msg, "mount proc on /p: idmapped mounts (idmap, ridmap, "
+				   "uidMappings) are only supported for bind mounts");
+	bc_error_freep(&err);
+	m = (bc_mount_t){.destination = "/b", .source = "/host", .options = bind};
+	ck_assert_int_eq(idmap_validate(&spec, &err), 0);
+	m = (bc_mount_t){.destination = "/b",
+			 .type = "bind",
+			 .options = tmpfs_idmap,
+			 .uid_mappings = &one,
+			 .gid_mappings = &one,
+			 .n_uid_mappings = 1,
+			 .n_gid_mappings = 1};
+	ck_assert_int_eq(idmap_validate(&spec, &err), -1);
+	ck_assert_str_eq(err->msg, "mount none on /b (bind): an idmapped mount needs a source");
+	bc_error_freep(&err);
 }
 END_TEST
 
@@ -629,8 +785,9 @@ START_TEST(test_apply_refusals)
 	ck_assert_str_eq(err->msg, "mount destination /etc/../../x escapes the rootfs");
 	bc_error_freep(&err);
 	ck_assert_int_eq(mounts_apply(rootfd, &idm, false, &err), -1);
-	ck_assert_str_eq(err->msg,
-			 "mount /host/dir on /data (bind): idmapped mounts are not supported yet");
+	ck_assert_str_eq(
+	    err->msg,
+	    "mount /host/dir on /data (bind): idmapped mount not prepared by the runtime");
 	bc_error_freep(&err);
 	ck_assert_int_eq(mounts_apply(rootfd, &notype, false, &err), -1);
 	ck_assert_str_eq(err->msg, "mount x on /data: mount type missing (and no bind option)");
@@ -654,7 +811,8 @@ START_TEST(test_setup_refusals)
 	ck_assert_str_eq(err->msg, "rootfs relative/rootfs: not an absolute path");
 	bc_error_freep(&err);
 	ck_assert_int_eq(rootfs_setup(&spec, rootdir, false, &err), -1);
-	ck_assert_str_eq(err->msg, "mount /host on /data: idmapped mounts are not supported yet");
+	ck_assert_str_eq(err->msg,
+			 "mount /host on /data: idmapped mount not prepared by the runtime");
 	bc_error_freep(&err);
 	spec.linux_ = &lin;
 	ck_assert_int_eq(rootfs_setup(&spec, rootdir, false, &err), -1);
@@ -670,6 +828,32 @@ START_TEST(test_setup_refusals)
 }
 END_TEST
 
+/* linux.mountLabel: context= goes on filesystems that take it, never on proc/sysfs/mqueue. */
+START_TEST(test_mount_label_data)
+{
+	char *d;
+
+	mounts_set_label("system_u:object_r:container_file_t:s0:c1,c2");
+	d = mounts_label_data("tmpfs", "size=1k");
+	ck_assert_str_eq(d, "size=1k,context=\"system_u:object_r:container_file_t:s0:c1,c2\"");
+	free(d);
+	d = mounts_label_data("devpts", NULL);
+	ck_assert_str_eq(d, "context=\"system_u:object_r:container_file_t:s0:c1,c2\"");
+	free(d);
+	d = mounts_label_data("proc", NULL);
+	ck_assert_ptr_null(d);
+	d = mounts_label_data("mqueue", "x");
+	ck_assert_str_eq(d, "x");
+	free(d);
+	mounts_set_label(NULL);
+	d = mounts_label_data("tmpfs", "size=1k");
+	ck_assert_str_eq(d, "size=1k");
+	free(d);
+	mounts_set_label("");
+	ck_assert_ptr_null(mounts_label_data("tmpfs", NULL));
+}
+END_TEST
+
 static Suite *mounts_suite(void)
 {
 	Suite *s = suite_create("mounts");
@@ -681,6 +865,10 @@ static Suite *mounts_suite(void)
 	tcase_add_loop_test(t, test_recursive_words, 0, BC_ARRAY_SIZE(rec_words));
 	tcase_add_test(t, test_bind_words);
 	tcase_add_test(t, test_idmap_words);
+	tcase_add_test(t, test_idmap_with_other_words);
+	tcase_add_loop_test(t, test_idmap_attrs, 0, BC_ARRAY_SIZE(idmap_attr_cases));
+	tcase_add_test(t, test_idmap_wanted);
+	tcase_add_test(t, test_idmap_validate);
 	tcase_add_test(t, test_data_in_order);
 	tcase_add_test(t, test_later_word_wins);
 	tcase_add_test(t, test_no_options);
@@ -701,6 +889,7 @@ static Suite *mounts_suite(void)
 	tcase_add_loop_test(p, test_mkpath_file, 0, 2);
 	tcase_add_test(p, test_apply_refusals);
 	tcase_add_test(p, test_setup_refusals);
+	tcase_add_test(p, test_mount_label_data);
 	suite_add_tcase(s, p);
 	return s;
 }

@@ -11,6 +11,8 @@ enum bc_log_format { BC_LOG_TEXT, BC_LOG_JSON };
  * (appended) and errors are also written to stderr as one plain line, as runc does. */
 int bc_log_init(const char *path, enum bc_log_format format, bool debug);
 void bc_log_close(void);
+/* The --log file's fd, -1 when logging to stderr: the container's init keeps it open. */
+int bc_log_fd(void);
 bool bc_log_debug_enabled(void);
 
 void bc_log(enum bc_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -49,8 +49,12 @@ int rootfs_setup(const bc_spec_t *spec, const char *rootfs, bool no_pivot, bc_er
  * rootfs_prepare() does propagation, the rootfs bind, the spec mounts, /dev, linux.devices
  * and creates process.cwd; rootfs_finish() does readonlyPaths, maskedPaths, the delayed
  * read-only remounts (tmpfs, /dev), root.readonly, then pivot_root (or MS_MOVE + chroot).
+ * mount_fds: NULL, or one entry per spec mount: a detached mount made by the runtime to
+ * attach in its place (idmapped mounts, idmap.h), -1 for a mount made here.  An idmapped
+ * mount without one is refused before anything is mounted (rootfs_setup() has none).
  */
-int rootfs_prepare(const bc_spec_t *spec, const char *rootfs, bc_error_t **err);
+int rootfs_prepare(const bc_spec_t *spec, const char *rootfs, const int *mount_fds,
+		   bc_error_t **err);
 int rootfs_finish(const bc_spec_t *spec, const char *rootfs, bool no_pivot, bc_error_t **err);
 
 /* ---- path resolution inside a root directory (rootfs.c) ---- */
@@ -89,6 +93,10 @@ int rootfs_mkpath_in_root(int rootfd, const char *path, unsigned int flags, bc_e
  * read-only once /dev and the mount points beneath are in place (mounts_ro_delayed()).
  */
 int mounts_apply(int rootfd, const bc_mount_t *m, bool cgroupns, bc_error_t **err);
+/* linux.mountLabel for the mounts that follow (NULL: none); mounts_label_data adds it to a
+ * filesystem's mount data (a new string, or NULL for NULL data without a label). */
+void mounts_set_label(const char *label);
+char *mounts_label_data(const char *type, const char *data);
 bool mounts_ro_delayed(const bc_mount_t *m, const bc_mount_opts_t *o);
 /* The mount holding path (deepest mount point above it, from /proc/self/mountinfo), and
  * whether it is shared.  *mountpoint is malloc'd. */

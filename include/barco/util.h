@@ -66,6 +66,19 @@ int bc_write_file_atomic(const char *path, const char *data, size_t len, mode_t 
 /* Write a short string into an existing file (proc/sysfs knobs). */
 int bc_write_file_str(const char *path, const char *s, bc_error_t **err);
 
+/* ---- procfs, verified ----
+ * Open REL (relative to /proc: "self/oom_score_adj", "sys/kernel/shmmax", "1234/uid_map") on
+ * the procfs mounted at /proc in the current mount namespace.  /proc must be the root of a
+ * procfs (fstatfs and its inode, checked once and cached), and the lookup may neither cross
+ * a mount (a file bind-mounted over a proc file) nor follow a magic link: a rootfs or another
+ * process of the container can't redirect the write. */
+int bc_procfs_open(const char *rel, int flags, bc_error_t **err);
+int bc_procfs_write(const char *rel, const char *s, bc_error_t **err);
+/* Forget the cached handle: after pivot_root or a change of mount namespace. */
+void bc_procfs_reset(void);
+/* Use the procfs mounted at PATH (checked like /proc) until the next reset. */
+int bc_procfs_use(const char *path, bc_error_t **err);
+
 /* mkdir -p; existing directories are fine. */
 int bc_mkdir_p(const char *path, mode_t mode, bc_error_t **err);
 
@@ -76,6 +89,10 @@ char **bc_strv_dup(char *const *v);
 /* Parse a decimal integer, whole string; returns 0 or -1 (errno EINVAL/ERANGE). */
 int bc_parse_int64(const char *s, int64_t *out);
 int bc_parse_uint64(const char *s, uint64_t *out);
+/* A numeric user "UID" or "UID:GID": decimal digits only (no sign, space, leading zero, hex
+ * or name), each at most 4294967294.  *gid is set only when the spec has one (*has_gid). */
+int bc_parse_user_spec(const char *s, uint32_t *uid, uint32_t *gid, bool *has_gid,
+		       bc_error_t **err);
 
 /* ---- processes ---- */
 /* State letter and start time of a process from one read of /proc/PID/stat; -1 if gone. */
