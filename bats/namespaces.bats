@@ -170,6 +170,21 @@ ns_inode() {
 	[ "$(stat -c %u:%g "$out/by-user")" = 101000:101000 ]
 }
 
+@test "a user namespace without its own network namespace gets the runtime's /sys, read-only" {
+	local out=$BATS_TEST_TMPDIR/out-dir
+	userns_config "$out" 777
+	# sysfs can't be mounted by a user namespace that doesn't own the network namespace.
+	update_config '.linux.namespaces |= map(select(.type != "network"))'
+	run_sh 'ls /sys/class/net; grep " /sys " /proc/self/mountinfo; grep " /sys/fs/cgroup" /proc/self/mountinfo | head -n 1; touch /sys/x 2>&1 || true'
+	assert_success
+	# Without the fallback create fails (EPERM); with it: the runtime's sysfs, its submounts
+	# (rbind) too, all read-only.
+	echo "$output" | grep -qx lo
+	echo "$output" | grep -E ' / /sys ro,[^ ]* - sysfs ' >/dev/null
+	echo "$output" | grep -E ' /sys/fs/cgroup[^ ]* ro,' >/dev/null
+	echo "$output" | grep -q 'Read-only file system'
+}
+
 @test "the user namespace's container root is not host root" {
 	local out=$BATS_TEST_TMPDIR/out-dir
 	userns_config "$out" 755

@@ -540,6 +540,38 @@ char *mounts_label_data(const char *type, const char *data)
 			   : (data ? bc_xstrdup(data) : NULL);
 }
 
+/* sysfs belongs to a network namespace: a user namespace that doesn't own the network
+ * namespace it lives in may not mount a new one (EPERM).  runc binds the runtime's /sys then,
+ * and so do we, with the mount's flags applied to every submount (its cgroup and security
+ * filesystems included). */
+static int mounts_sysfs_bind(int rootfd, const char *dest, const char *path, unsigned long flags,
+			     const char *shown, bc_error_t **err)
+{
+	struct mount_attr attr = {0};
+	cleanup_close int mfd = -1;
+
+	bc_debug("%s: sysfs refused in this user namespace, binding /sys instead", shown);
+	if (mount("/sys", path, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return bc_error_errno(err, "%s: bind /sys (a new sysfs was refused)", shown);
+	if (flags & MS_RDONLY)
+		attr.attr_set |= MOUNT_ATTR_RDONLY;
+	if (flags & MS_NOSUID)
+		attr.attr_set |= MOUNT_ATTR_NOSUID;
+	if (flags & MS_NODEV)
+		attr.attr_set |= MOUNT_ATTR_NODEV;
+	if (flags & MS_NOEXEC)
+		attr.attr_set |= MOUNT_ATTR_NOEXEC;
+	if (attr.attr_set == 0)
+		return 0;
+	mfd = rootfs_open_in_root(rootfd, dest, 0, err);
+	if (mfd < 0)
+		return bc_error_wrap(err, "%s", shown);
+	if (syscall(SYS_mount_setattr, mfd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
+		    sizeof(attr)) < 0)
+		return bc_error_errno(err, "%s: set the flags of the /sys bind", shown);
+	return 0;
+}
+
 static int mounts_fs(int rootfd, const bc_mount_t *m, const char *dest, const char *type,
 		     const bc_mount_opts_t *o, const char *shown, bc_error_t **err)
 {
@@ -575,8 +607,11 @@ static int mounts_fs(int rootfd, const bc_mount_t *m, const char *dest, const ch
 	if (mounts_ro_delayed(m, o))
 		flags &= ~(unsigned long)MS_RDONLY;
 	mounts_fd_path(path, sizeof(path), fd);
-	if (mount(m->source ? m->source : type, path, type, flags, data) < 0)
+	if (mount(m->source ? m->source : type, path, type, flags, data) < 0) {
+		if (errno == EPERM && strcmp(type, "sysfs") == 0)
+			return mounts_sysfs_bind(rootfd, dest, path, flags, shown, err);
 		return bc_error_errno(err, "%s", shown);
+	}
 	return 0;
 }
 
