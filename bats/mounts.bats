@@ -129,6 +129,37 @@ mount_line() {
 	touch "$host/host-write"
 }
 
+# A host directory holding a tmpfs submount, unmounted by the test itself.
+make_tree_with_submount() {
+	mkdir -p "$1/sub"
+	mount -t tmpfs -o size=64k tmpfs "$1/sub"
+}
+
+@test "rro makes every submount of an rbind read-only; plain ro only the top" {
+	local host=$BATS_TEST_TMPDIR/tree
+	make_tree_with_submount "$host"
+	add_mount "$(jq -n --arg s "$host" '{destination: "/mnt/rro", type: "bind",
+		source: $s, options: ["rbind", "rro"]}')"
+	add_mount "$(jq -n --arg s "$host" '{destination: "/mnt/ro", type: "bind",
+		source: $s, options: ["rbind", "ro"]}')"
+	run_sh 'for d in /mnt/rro /mnt/rro/sub /mnt/ro /mnt/ro/sub; do
+		touch $d/f 2>/dev/null && echo "$d writable" || echo "$d read-only"; done'
+	umount "$host/sub"
+	assert_success
+	[ "$output" = "$(printf '/mnt/rro read-only\n/mnt/rro/sub read-only\n/mnt/ro read-only\n/mnt/ro/sub writable')" ]
+}
+
+@test "rnosuid, rnodev and rnoexec reach the submounts of an rbind" {
+	local host=$BATS_TEST_TMPDIR/tree
+	make_tree_with_submount "$host"
+	add_mount "$(jq -n --arg s "$host" '{destination: "/mnt/r", type: "bind",
+		source: $s, options: ["rbind", "rnosuid", "rnodev", "rnoexec"]}')"
+	run_sh 'awk "\$2 == \"/mnt/r/sub\" {print \$4}" /proc/mounts'
+	umount "$host/sub"
+	assert_success
+	[[ ",$output," == *,nosuid,* && ",$output," == *,nodev,* && ",$output," == *,noexec,* ]]
+}
+
 @test "a bind mount of a single file" {
 	echo file-content >"$BATS_TEST_TMPDIR/single"
 	add_mount "$(jq -n --arg s "$BATS_TEST_TMPDIR/single" '{destination: "/etc/single",
