@@ -566,8 +566,8 @@ static int mounts_sysfs_bind(int rootfd, const char *dest, const char *path, uns
 	mfd = rootfs_open_in_root(rootfd, dest, 0, err);
 	if (mfd < 0)
 		return bc_error_wrap(err, "%s", shown);
-	if (syscall(SYS_mount_setattr, mfd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
-		    sizeof(attr)) < 0)
+	if (syscall(SYS_mount_setattr, mfd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) <
+	    0)
 		return bc_error_errno(err, "%s: set the flags of the /sys bind", shown);
 	return 0;
 }
