@@ -1,10 +1,11 @@
 #!/bin/sh
 # Sum the unit (Check) and integration (bats TAP) results into one closing line,
 # "N passed, N failed", and fail when anything failed or nothing ran at all.
-# Usage: summary.sh CHECK_LOG_DIR BATS_TAP_FILE
+# Usage: summary.sh CHECK_LOG_DIR BATS_TAP_FILE [VM_TAP_FILE]
 set -u
 logdir=$1
 tap=$2
+vmtap=${3:-}
 cpass=0 cfail=0
 for log in "$logdir"/test_*.log; do
 	[ -f "$log" ] || continue
@@ -36,9 +37,23 @@ else
 	bfail=1
 	bskip=0
 fi
+vpass=0 vfail=0
+if [ -n "$vmtap" ]; then
+	if [ -f "$vmtap" ]; then
+		vplan=$(sed -n -E 's/^1\.\.([0-9]+)$/\1/p' "$vmtap" | head -n 1)
+		vpass=$(grep -c -E '^ok [0-9]+' "$vmtap" | tr -d ' ')
+		vfail=$(grep -c -E '^not ok [0-9]+' "$vmtap" | tr -d ' ')
+		missing=$((${vplan:-1} - vpass - vfail))
+		[ "$missing" -gt 0 ] && vfail=$((vfail + missing))
+	else
+		echo "summary: no VM results in $vmtap"
+		vfail=1
+	fi
+fi
 echo "unit tests (Check): $cpass passed, $cfail failed"
 echo "integration tests (bats): $bpass passed, $bfail failed, $bskip skipped"
-total=$((cpass + bpass))
-failed=$((cfail + bfail))
+[ -n "$vmtap" ] && echo "pure cgroup v2 VM tests: $vpass passed, $vfail failed"
+total=$((cpass + bpass + vpass))
+failed=$((cfail + bfail + vfail))
 echo "$total passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$cpass" -gt 0 ] && [ "$bpass" -gt 0 ]
