@@ -15,6 +15,7 @@
 #include "barco/caps.h"
 #include "barco/container.h"
 #include "barco/hooks.h"
+#include "barco/cgroup.h"
 #include "barco/intelrdt.h"
 #include "barco/log.h"
 #include "barco/ns.h"
@@ -523,6 +524,17 @@ static int container_stop_init(const bc_state_t *st, bc_error_t **err)
 	return 0;
 }
 
+/* The cgroups an entry recorded, when its state is unreadable: best effort. */
+static void container_remove_cgroups_at(const char *root, const char *id)
+{
+	cleanup_free char *path = bc_xasprintf("%s/%s", root, id);
+	cleanup_close int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_error bc_error_t *err = NULL;
+
+	if (fd >= 0 && cgroup_remove(fd, &err) < 0)
+		bc_warn("%s", err->msg);
+}
+
 int container_delete(const char *root, const char *id, bool force, bc_error_t **err)
 {
 	cleanup_state bc_state_t *st = NULL;
@@ -546,6 +558,7 @@ int container_delete(const char *root, const char *id, bool force, bc_error_t **
 		if (force && unreadable) {
 			bc_warn("%s; removing the entry of container %s", (*err)->msg, id);
 			bc_error_freep(err);
+			container_remove_cgroups_at(root, id);
 			goto remove;
 		}
 		return -1;
@@ -556,6 +569,14 @@ int container_delete(const char *root, const char *id, bool force, bc_error_t **
 	/* A created container has not run anything yet: delete stops it, as runc does. */
 	if (st->pid > 0 && container_stop_init(st, err) < 0)
 		return -1;
+	/* From the record, not the config: exactly what create made.  A failure keeps the
+	 * entry (unless forced), so that delete can be retried. */
+	if (cgroup_remove(dirfd, err) < 0) {
+		if (!force)
+			return -1;
+		bc_warn("%s", (*err)->msg);
+		bc_error_freep(err);
+	}
 	spec = container_saved_spec(dirfd, &spec_err);
 	if (spec)
 		intelrdt_remove(spec, id);

@@ -480,6 +480,13 @@ static int init_console(const bc_init_config_t *c, bc_error_t **err)
 	return terminal_send_fd(c->sync_fd, master, NULL, err);
 }
 
+static bool init_new_cgroupns(const bc_spec_t *spec)
+{
+	const bc_namespace_t *ns = bc_spec_namespace(spec, BC_NS_CGROUP);
+
+	return ns != NULL && ns->path == NULL;
+}
+
 static int init_setup(const bc_init_config_t *c, pid_t host_pid, struct init_seccomp *sc,
 		      char **exe, char ***envp, bc_error_t **err)
 {
@@ -505,6 +512,10 @@ static int init_setup(const bc_init_config_t *c, pid_t host_pid, struct init_sec
 		if (ns_join(&c->ns, err) < 0)
 			return -1;
 	}
+	/* Not at clone: the runtime has put us in the container's cgroups by now (CONTINUE),
+	 * and a new cgroup namespace takes the cgroup we are in as its root. */
+	if (init_new_cgroupns(spec) && unshare(CLONE_NEWCGROUP) < 0)
+		return bc_error_errno(err, "create cgroup namespace");
 	if (!c->no_new_keyring && syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 &&
 	    errno != ENOSYS)
 		return bc_error_errno(err, "create session keyring");

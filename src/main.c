@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "barco/cgroup.h"
 #include "barco/log.h"
 #include "barco/sealed_exe.h"
 #include "barco/seccomp_filter.h"
@@ -108,7 +109,7 @@ static void print_help(void)
 	       "  --debug                 log debug messages\n"
 	       "  --systemd-cgroup        use the systemd cgroup driver (not supported)\n"
 	       "  --rootless[=true|false|auto]  accepted for compatibility\n"
-	       "  --cgroup-manager NAME   accepted for compatibility\n"
+	       "  --cgroup-manager NAME   cgroupfs (default) or disabled (no cgroups)\n"
 	       "  -v, --version           print the version\n"
 	       "  -h, --help              print this help\n\n"
 	       "Run 'barco COMMAND --help' for a command's options.\n");
@@ -162,8 +163,11 @@ static int parse_global(int argc, char **argv, bc_global_opts_t *g, bool *system
 			*systemd = true;
 			break;
 		case OPT_ROOTLESS:
+			break; /* accepted for compatibility */
 		case OPT_CGM:
-			break; /* accepted for compatibility; cgroups come with their own work */
+			if (cgroup_set_manager(optarg, err) < 0)
+				return -1;
+			break;
 		case 'v':
 			print_version();
 			return 0;

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "barco/cgroup.h"
 #include "barco/hooks.h"
 #include "barco/idmap.h"
 #include "barco/init.h"
@@ -174,6 +175,8 @@ int spawn_init(const bc_spawn_opts_t *o, bc_spawn_result_t *res, bc_error_t **er
 	cleanup_close int sock_child = -1;
 	cleanup_close int fifo = -1;
 	cleanup_close int netns_fd = -1;
+	/* Declared before the child's guard, so undone after the init is killed and reaped. */
+	cleanup_cgroup_abort cgroup_t *cg = NULL;
 	cleanup_child pid_t pid = 0;
 	bc_init_config_t ic = {0};
 	int sv[2], flags;
@@ -198,7 +201,9 @@ int spawn_init(const bc_spawn_opts_t *o, bc_spawn_result_t *res, bc_error_t **er
 		ns_close_fds(&ic.ns);
 		return -1;
 	}
-	flags = ns_new_flags(spec);
+	/* The init unshares its cgroup namespace itself, once we have placed it in its cgroups,
+	 * so that the namespace's root is the container's cgroup (init.c). */
+	flags = ns_new_flags(spec) & ~CLONE_NEWCGROUP;
 	ic.spec = spec;
 	ic.rootfs = o->rootfs;
 	ic.sync_fd = sock_child;
@@ -242,6 +247,9 @@ int spawn_init(const bc_spawn_opts_t *o, bc_spawn_result_t *res, bc_error_t **er
 	} else if (ic.new_userns && ns_write_id_maps(pid, spec, err) < 0) {
 		return -1;
 	}
+	/* Before the init allocates anything, and before it unshares its cgroup namespace. */
+	if (cgroup_enter(spec, o->state ? o->state->id : NULL, pid, o->state_dirfd, &cg, err) < 0)
+		return -1;
 	/* The init is in its network namespace and waits: the devices are there before its
 	 * sysctls and the prestart/createRuntime hooks. */
 	if (netdev_move_all(spec, pid, netns_fd, err) < 0)
@@ -257,5 +265,6 @@ int spawn_init(const bc_spawn_opts_t *o, bc_spawn_result_t *res, bc_error_t **er
 	}
 	res->pid = pid;
 	pid = 0; /* disarm: the init now waits for start */
+	cgroup_free(steal_ptr(cg));
 	return 0;
 }

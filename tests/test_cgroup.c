@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "barco/cgroup.h"
+#include "barco/cgroup_v1.h"
 #include "barco/cgroup_v2.h"
 #include "barco/spec.h"
 #include "barco/util.h"
@@ -631,11 +633,257 @@ START_TEST(test_check_memory_update)
 }
 END_TEST
 
+/* ---- cgroup v1 conversions and the manager's pure parts (cgroup_v1.h, cgroup.h) ---- */
+
+static char *files_v1(const char *res)
+{
+	cleanup_spec bc_spec_t *spec = parse_resources(res);
+	bc_error_t *err = NULL;
+	bc_kv_t *kv = NULL;
+	size_t n = 99;
+	char *out = bc_xstrdup("");
+
+	if (cgroup_v1_resource_files(spec->linux_->resources, &kv, &n, &err) < 0) {
+		ck_assert_ptr_null(kv);
+		ck_assert_uint_eq(n, 0);
+		free(out);
+		out = bc_xasprintf("ERR:%s", err->msg);
+		bc_error_free(err);
+		return out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char *next = bc_xasprintf("%s%s=%s\n", out, kv[i].key, kv[i].value);
+		free(out);
+		out = next;
+	}
+	cgroup_v2_kv_free(kv, n);
+	return out;
+}
+
+#define assert_v1(res, expected)                                                                   \
+	do {                                                                                       \
+		cleanup_free char *got_ = files_v1(res);                                           \
+		ck_assert_str_eq(got_, expected);                                                  \
+	} while (0)
+
+START_TEST(test_v1_list)
+{
+	assert_v1("{'memory':{'limit':8388608,'swap':16777216,'reservation':4194304,"
+		  "'kernelTCP':1048576,'swappiness':10,'disableOOMKiller':true},"
+		  "'cpu':{'shares':512,'quota':50000,'period':100000,'cpus':'0-1','mems':'0'},"
+		  "'pids':{'limit':0}}",
+		  "memory.limit_in_bytes=8388608\n"
+		  "memory.memsw.limit_in_bytes=16777216\n"
+		  "memory.soft_limit_in_bytes=4194304\n"
+		  "memory.kmem.tcp.limit_in_bytes=1048576\n"
+		  "memory.swappiness=10\n"
+		  "memory.oom_control=1\n"
+		  "cpu.shares=512\n"
+		  "cpu.cfs_period_us=100000\n"
+		  "cpu.cfs_quota_us=50000\n"
+		  "cpuset.cpus=0-1\n"
+		  "cpuset.mems=0\n"
+		  "pids.max=0\n");
+	/* -1 means unlimited; memsw -1 may be absent without swap accounting. */
+	assert_v1("{'memory':{'limit':-1,'swap':-1},'cpu':{'quota':-1},'pids':{'limit':-1}}",
+		  "memory.limit_in_bytes=-1\n"
+		  "?memory.memsw.limit_in_bytes=-1\n"
+		  "cpu.cfs_quota_us=-1\n"
+		  "pids.max=max\n");
+	assert_v1("{'pids':{'limit':5}}", "pids.max=5\n");
+	/* 0 is unset for limit, swap, reservation; kernel is ignored; devices not written. */
+	assert_v1("{'memory':{'limit':0,'swap':0,'reservation':0,'kernel':1048576},"
+		  "'devices':[{'allow':false,'access':'rwm'}]}",
+		  "");
+	assert_v1("{}", "");
+	assert_v1("{'memory':{'limit':1000,'swap':1000}}",
+		  "memory.limit_in_bytes=1000\nmemory.memsw.limit_in_bytes=1000\n");
+}
+END_TEST
+
+static const struct {
+	const char *res, *msg;
+} v1_errors[] = {
+    {"{'memory':{'limit':2000,'swap':1000}}",
+     "ERR:linux.resources.memory.swap: memory+swap limit 1000 is below the memory limit 2000"},
+    {"{'memory':{'swap':1000}}", "ERR:linux.resources.memory.swap: a swap limit needs a memory "
+				 "limit (linux.resources.memory.limit)"},
+    {"{'memory':{'limit':-2}}", "ERR:linux.resources.memory.limit: invalid value -2"},
+    {"{'memory':{'swappiness':101}}",
+     "ERR:linux.resources.memory.swappiness: 101 is outside 0..100"},
+    {"{'memory':{'useHierarchy':false}}", "ERR:linux.resources.memory.useHierarchy: false is "
+					  "not supported (the kernel is always hierarchical)"},
+    {"{'cpu':{'period':500}}", "ERR:linux.resources.cpu.period: 500 is outside 1000..1000000 (us)"},
+    {"{'cpu':{'quota':10}}", "ERR:linux.resources.cpu.quota: 10 is below the minimum 1000 (us)"},
+    {"{'blockIO':{'weight':100}}",
+     "ERR:linux.resources.blockIO: not supported yet on a cgroup v1 host"},
+    {"{'hugepageLimits':[{'pageSize':'2MB','limit':0}]}",
+     "ERR:linux.resources.hugepageLimits: not supported yet on a cgroup v1 host"},
+    {"{'unified':{'memory.high':'1'}}",
+     "ERR:linux.resources.unified: not supported yet on a cgroup v1 host"},
+};
+
+START_TEST(test_v1_errors)
+{
+	assert_v1(v1_errors[_i].res, v1_errors[_i].msg);
+}
+END_TEST
+
+START_TEST(test_v1_controller)
+{
+	const char *keys[][2] = {{"?memory.memsw.limit_in_bytes", "memory"},
+				 {"pids.max", "pids"},
+				 {"cpuset.cpus", "cpuset"},
+				 {"cpu.cfs_quota_us", "cpu"}};
+
+	for (size_t i = 0; i < BC_ARRAY_SIZE(keys); i++) {
+		cleanup_free char *c = cgroup_v1_file_controller(keys[i][0]);
+		ck_assert_str_eq(c, keys[i][1]);
+	}
+}
+END_TEST
+
+static const char hybrid_mountinfo[] =
+    "22 1 0:21 / /sys rw,nosuid - sysfs sysfs rw\n"
+    "30 22 0:27 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
+    "31 30 0:28 / /sys/fs/cgroup/cpu,cpuacct rw,relatime - cgroup cgroup rw,cpu,cpuacct\n"
+    "34 30 0:31 /ctr /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
+    "35 30 0:32 / /sys/fs/cgroup/pids rw shared:5 master:1 - cgroup cgroup rw,pids\n"
+    "36 30 0:33 / /sys/fs/cgroup/systemd rw - cgroup cgroup rw,xattr,name=systemd\n"
+    "37 30 0:34 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw,nsdelegate\n"
+    "38 1 0:32 / /mnt/pids rw - cgroup cgroup rw,pids\n"
+    "39 30 0:35 / /sys/fs/cgroup/freezer rw - cgroup cgroup rw,freezer\n"
+    "bogus line\n";
+static const char hybrid_self[] = "9:name=systemd:/user.slice\n"
+				  "8:pids:/a/b\n"
+				  "4:memory:/ctr/x\n"
+				  "2:cpu,cpuacct:/\n"
+				  "0::/user.slice\n";
+
+START_TEST(test_hierarchies)
+{
+	cgroup_hier_t *h = NULL;
+	bc_error_t *err = NULL;
+	size_t n = 0;
+
+	ck_assert_int_eq(cgroup_hierarchies_parse(hybrid_mountinfo, hybrid_self, CGROUP_MODE_HYBRID,
+						  &h, &n, &err),
+			 0);
+	/* freezer: we have no line for it; /mnt/pids: not below /sys/fs/cgroup. */
+	ck_assert_uint_eq(n, 5);
+	ck_assert_str_eq(h[0].mountpoint, "/sys/fs/cgroup/cpu,cpuacct");
+	ck_assert_str_eq(h[0].controllers, "cpu,cpuacct");
+	ck_assert_str_eq(h[0].own, "/");
+	ck_assert(cgroup_hier_has(&h[0], "cpu") && cgroup_hier_has(&h[0], "cpuacct"));
+	ck_assert(!cgroup_hier_has(&h[0], "cpuset"));
+	ck_assert_str_eq(h[1].mountpoint, "/sys/fs/cgroup/memory");
+	ck_assert_str_eq(h[1].root, "/ctr");
+	ck_assert_str_eq(h[1].own, "/ctr/x");
+	ck_assert_str_eq(h[2].own, "/a/b");
+	ck_assert_str_eq(h[3].controllers, "name=systemd");
+	ck_assert(h[4].v2);
+	ck_assert_str_eq(h[4].mountpoint, "/sys/fs/cgroup/unified");
+	ck_assert_str_eq(h[4].own, "/user.slice");
+	ck_assert(!cgroup_hier_has(&h[4], "memory"));
+	cgroup_hierarchies_free(h, n);
+
+	ck_assert_int_eq(
+	    cgroup_hierarchies_parse(hybrid_mountinfo, hybrid_self, CGROUP_MODE_V1, &h, &n, &err),
+	    0);
+	ck_assert_uint_eq(n, 4); /* no unified */
+	cgroup_hierarchies_free(h, n);
+
+	ck_assert_int_eq(cgroup_hierarchies_parse("40 1 0:40 / /sys/fs/cgroup rw - cgroup2 cgroup2 "
+						  "rw\n",
+						  "0::/init.scope\n", CGROUP_MODE_V2, &h, &n, &err),
+			 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(h[0].mountpoint, "/sys/fs/cgroup");
+	ck_assert_str_eq(h[0].own, "/init.scope");
+	cgroup_hierarchies_free(h, n);
+
+	ck_assert_int_eq(
+	    cgroup_hierarchies_parse(hybrid_mountinfo, hybrid_self, CGROUP_MODE_V2, &h, &n, &err),
+	    -1);
+	ck_assert_str_eq(err->msg, "cgroup: no cgroup2 hierarchy of ours is mounted under "
+				   "/sys/fs/cgroup");
+	bc_error_free(err);
+}
+END_TEST
+
+static char *below(const char *root, const char *own, const char *path, const char *id)
+{
+	cgroup_hier_t h = {.mountpoint = (char *)"/sys/fs/cgroup/memory",
+			   .root = (char *)root,
+			   .controllers = (char *)"memory",
+			   .own = (char *)own};
+	bc_error_t *err = NULL;
+	char *r = cgroup_path_below_mount(&h, path, id, &err);
+
+	if (r == NULL) {
+		ck_assert_ptr_nonnull(err);
+		r = bc_xasprintf("ERR:%s", err->msg);
+		bc_error_free(err);
+	}
+	return r;
+}
+
+#define assert_below(root, own, path, id, expected)                                                \
+	do {                                                                                       \
+		cleanup_free char *got_ = below(root, own, path, id);                              \
+		ck_assert_str_eq(got_, expected);                                                  \
+	} while (0)
+
+START_TEST(test_paths)
+{
+	/* Absolute: below the mount, whatever our own cgroup is. */
+	assert_below("/", "/u/v", "/a/b", "id", "a/b");
+	assert_below("/", "/u/v", "//a//b/", "id", "a/b");
+	/* Relative: below our own cgroup. */
+	assert_below("/", "/u/v", "x/y", "id", "u/v/x/y");
+	assert_below("/", "/", "x", "id", "x");
+	/* None: the ID, relative (as runc). */
+	assert_below("/", "/u/v", NULL, "ctr1", "u/v/ctr1");
+	assert_below("/", "/u/v", "", "ctr1", "u/v/ctr1");
+	/* Our cgroup is seen through the mount's root. */
+	assert_below("/ctr", "/ctr/x", "y", "id", "x/y");
+	assert_below("/ctr", "/ctr", "y", "id", "y");
+	assert_below("/ctr", "/ctrl/x", "y", "id",
+		     "ERR:cgroup: our cgroup /ctrl/x is not visible under /sys/fs/cgroup/memory "
+		     "(its root is /ctr)");
+	/* Components are checked. */
+	assert_below("/", "/u", "a/../b", "id",
+		     "ERR:cgroup: linux.cgroupsPath \"a/../b\" has a \"..\" component");
+	assert_below("/", "/u", "./a", "id",
+		     "ERR:cgroup: linux.cgroupsPath \"./a\" has a \".\" component");
+	assert_below("/", "/u/../v", "a", "id",
+		     "ERR:cgroup: own cgroup \"/u/../v\" has a \"..\" component");
+	assert_below("/", "/u", "/", "id",
+		     "ERR:cgroup: linux.cgroupsPath \"/\" names the root of /sys/fs/cgroup/memory");
+}
+END_TEST
+
+START_TEST(test_manager_flag)
+{
+	bc_error_t *err = NULL;
+
+	ck_assert(!cgroup_manager_disabled());
+	ck_assert_int_eq(cgroup_set_manager("disabled", &err), 0);
+	ck_assert(cgroup_manager_disabled());
+	ck_assert_int_eq(cgroup_set_manager("cgroupfs", &err), 0);
+	ck_assert(!cgroup_manager_disabled());
+	ck_assert_int_eq(cgroup_set_manager("bogus", &err), -1);
+	ck_assert_str_eq(err->msg, "--cgroup-manager: \"bogus\" is not cgroupfs or disabled");
+	bc_error_free(err);
+}
+END_TEST
+
 static Suite *cgroup_suite(void)
 {
 	Suite *s = suite_create("cgroup_v2");
 	TCase *tc = tcase_create("convert");
 	TCase *tw = tcase_create("write");
+	TCase *tv1 = tcase_create("v1_and_paths");
 
 	tcase_add_test(tc, test_cpu_shares);
 	tcase_add_test(tc, test_blkio_weight);
@@ -662,6 +910,14 @@ static Suite *cgroup_suite(void)
 	tcase_add_test(tw, test_write_errno_from_write);
 	tcase_add_test(tw, test_probe_features);
 	suite_add_tcase(s, tw);
+
+	tcase_add_test(tv1, test_v1_list);
+	tcase_add_loop_test(tv1, test_v1_errors, 0, BC_ARRAY_SIZE(v1_errors));
+	tcase_add_test(tv1, test_v1_controller);
+	tcase_add_test(tv1, test_hierarchies);
+	tcase_add_test(tv1, test_paths);
+	tcase_add_test(tv1, test_manager_flag);
+	suite_add_tcase(s, tv1);
 	return s;
 }
 
