@@ -85,52 +85,6 @@ bool cgroup_hier_has(const cgroup_hier_t *h, const char *controller)
 	return !h->v2 && list_has(h->controllers, controller, strlen(controller));
 }
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static char *unescape(const char *s)
-{
-	char *out = bc_xmalloc(strlen(s) + 1), *o = out;
-
-	while (*s) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 4;
-		} else {
-			*o++ = *s++;
-		}
-	}
-	*o = '\0';
-	return out;
-}
-
-struct mount_line {
-	char *root, *mountpoint, *fstype, *super;
-};
-
-/* Split one mountinfo line in place; false when malformed. */
-static bool split_mountinfo(char *line, struct mount_line *m)
-{
-	char *f[6] = {0};
-	char *save = NULL, *tok;
-	size_t i = 0;
-
-	for (tok = strtok_r(line, " ", &save); tok && i < 6; tok = strtok_r(NULL, " ", &save))
-		f[i++] = tok;
-	if (i < 6)
-		return false;
-	while (tok && strcmp(tok, "-") != 0)
-		tok = strtok_r(NULL, " ", &save);
-	if (tok == NULL)
-		return false;
-	m->root = f[3];
-	m->mountpoint = f[4];
-	m->fstype = strtok_r(NULL, " ", &save);
-	if (m->fstype == NULL || strtok_r(NULL, " ", &save) == NULL)
-		return false;
-	m->super = strtok_r(NULL, " ", &save);
-	return m->super != NULL;
-}
-
 /* Our line for a mount: the v1 line whose every controller is in the mount's super
  * options, or the "0::" line for cgroup2.  Returns the line's path and controllers. */
 static bool find_own(const char *self_cgroup, bool v2, const char *super, char **ctl, char **path)
@@ -189,17 +143,17 @@ int cgroup_hierarchies_parse(const char *mountinfo, const char *self_cgroup, cgr
 		size_t len = strcspn(p, "\n");
 		cleanup_free char *line = bc_xstrndup(p, len);
 		cleanup_free char *mp = NULL;
-		struct mount_line m;
+		bc_mountinfo_t m;
 		char *ctl = NULL, *own = NULL;
 		bool v2, dup = false;
 
 		p += len + (p[len] == '\n');
-		if (!split_mountinfo(line, &m))
+		if (!bc_mountinfo_split(line, &m))
 			continue;
 		v2 = strcmp(m.fstype, "cgroup2") == 0;
 		if (!v2 && strcmp(m.fstype, "cgroup") != 0)
 			continue;
-		mp = unescape(m.mountpoint);
+		mp = bc_xstrdup(m.mountpoint);
 		if (!wanted_mount(mp, v2, mode) || !find_own(self_cgroup, v2, m.super, &ctl, &own))
 			continue;
 		for (size_t i = 0; i < count && !dup; i++)
@@ -211,7 +165,7 @@ int cgroup_hierarchies_parse(const char *mountinfo, const char *self_cgroup, cgr
 		}
 		v = bc_xrealloc(v, (count + 1) * sizeof(*v));
 		v[count] = (cgroup_hier_t){.mountpoint = steal_ptr(mp),
-					   .root = unescape(m.root),
+					   .root = bc_xstrdup(m.root),
 					   .controllers = ctl,
 					   .own = own,
 					   .v2 = v2};

@@ -278,26 +278,25 @@ static void mounts_fd_path(char *buf, size_t len, int fd)
 	snprintf(buf, len, "/proc/self/fd/%d", fd);
 }
 
-static void mounts_opts_freep(bc_mount_opts_t *o)
+void mounts_opts_freep(bc_mount_opts_t *o)
 {
 	mounts_opts_free(o);
 }
-#define cleanup_opts __attribute__((cleanup(mounts_opts_freep)))
 
-static bool mounts_is_bind(const bc_mount_t *m, const bc_mount_opts_t *o)
+bool mounts_is_bind(const bc_mount_t *m, const bc_mount_opts_t *o)
 {
 	return o->bind || (m->type && strcmp(m->type, "bind") == 0);
 }
 
-/* "mount proc on /proc", "mount /src on /dst (bind)", "mount shm on /dev/shm (tmpfs)" */
-static char *mounts_describe(const bc_mount_t *m, bool bind)
+char *mounts_describe(const bc_mount_t *m, bool bind)
 {
 	const char *src = m->source ? m->source : "none";
 	const char *kind = bind ? "bind" : m->type;
+	const char *dest = m->destination ? m->destination : "(no destination)";
 
 	if (kind == NULL || strcmp(kind, src) == 0)
-		return bc_xasprintf("mount %s on %s", src, m->destination);
-	return bc_xasprintf("mount %s on %s (%s)", src, m->destination, kind);
+		return bc_xasprintf("mount %s on %s", src, dest);
+	return bc_xasprintf("mount %s on %s (%s)", src, dest, kind);
 }
 
 static unsigned long mounts_statvfs_to_ms(unsigned long st)
@@ -624,48 +623,17 @@ struct cg_hier {
 	char *super;	  /* super options: "rw,memory" */
 };
 
-static void mounts_unescape(char *s)
-{
-	char *w = s;
-
-	/* mountinfo writes space, tab, newline and backslash as \ooo. */
-	for (char *r = s; *r; r++) {
-		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
-		    r[3] >= '0' && r[3] <= '7') {
-			*w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
-			r += 3;
-		} else {
-			*w++ = *r;
-		}
-	}
-	*w = '\0';
-}
-
-/* Split one mountinfo line in place; false when it is not a cgroup mount in /sys/fs/cgroup. */
+/* One mountinfo line, split in place; false when it is not a cgroup mount in /sys/fs/cgroup. */
 static bool mounts_parse_cgroup_line(char *line, struct cg_hier *h)
 {
-	char *f[6], *save = NULL, *tok;
-	size_t n = 0;
+	bc_mountinfo_t m;
 
-	for (tok = strtok_r(line, " ", &save); tok && n < 6; tok = strtok_r(NULL, " ", &save))
-		f[n++] = tok;
-	if (n < 6)
+	if (!bc_mountinfo_split(line, &m))
 		return false;
-	/* Optional fields run up to the lone "-". */
-	while (tok && strcmp(tok, "-") != 0)
-		tok = strtok_r(NULL, " ", &save);
-	h->fstype = strtok_r(NULL, " ", &save);
-	if (h->fstype == NULL || strtok_r(NULL, " ", &save) == NULL)
+	if (strcmp(m.fstype, "cgroup") != 0 && strcmp(m.fstype, "cgroup2") != 0)
 		return false;
-	h->super = strtok_r(NULL, " ", &save);
-	if (h->super == NULL)
-		return false;
-	if (strcmp(h->fstype, "cgroup") != 0 && strcmp(h->fstype, "cgroup2") != 0)
-		return false;
-	h->root = f[3];
-	h->mountpoint = f[4];
-	mounts_unescape(h->root);
-	mounts_unescape(h->mountpoint);
+	*h = (struct cg_hier){
+	    .root = m.root, .mountpoint = m.mountpoint, .fstype = m.fstype, .super = m.super};
 	return bc_str_has_prefix(h->mountpoint, "/sys/fs/cgroup/") &&
 	       strchr(h->mountpoint + strlen("/sys/fs/cgroup/"), '/') == NULL &&
 	       h->mountpoint[strlen("/sys/fs/cgroup/")] != '\0';
@@ -700,7 +668,7 @@ int mounts_find_parent(const char *path, char **mountpoint, bool *shared, bc_err
 			f[n++] = tok;
 		if (n < 7)
 			continue;
-		mounts_unescape(f[4]);
+		bc_mountinfo_unescape(f[4]);
 		/* Later lines are mounted later, so on top: ">=" lets them win a tie. */
 		if (!mounts_path_under(path, f[4]) || strlen(f[4]) < best)
 			continue;

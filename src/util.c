@@ -297,6 +297,49 @@ int bc_write_file_str(const char *path, const char *s, bc_error_t **err)
 	return 0;
 }
 
+void bc_mountinfo_unescape(char *s)
+{
+	char *w = s;
+
+	/* mountinfo writes space, tab, newline and backslash as \ooo. */
+	for (char *r = s; *r; r++) {
+		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
+		    r[3] >= '0' && r[3] <= '7') {
+			*w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
+			r += 3;
+		} else {
+			*w++ = *r;
+		}
+	}
+	*w = '\0';
+}
+
+bool bc_mountinfo_split(char *line, bc_mountinfo_t *m)
+{
+	char *f[6], *save = NULL, *tok;
+	size_t n = 0;
+
+	for (tok = strtok_r(line, " ", &save); tok && n < 6; tok = strtok_r(NULL, " ", &save))
+		f[n++] = tok;
+	if (n < 6)
+		return false;
+	/* Optional fields run up to the lone "-". */
+	while (tok && strcmp(tok, "-") != 0)
+		tok = strtok_r(NULL, " ", &save);
+	if (tok == NULL)
+		return false;
+	m->fstype = strtok_r(NULL, " ", &save);
+	m->source = strtok_r(NULL, " ", &save);
+	m->super = strtok_r(NULL, " ", &save);
+	if (m->super == NULL)
+		return false;
+	m->root = f[3];
+	m->mountpoint = f[4];
+	bc_mountinfo_unescape(m->root);
+	bc_mountinfo_unescape(m->mountpoint);
+	return true;
+}
+
 /* The root inode of every procfs instance. */
 #define PROC_ROOT_INO 1
 

@@ -66,6 +66,16 @@ int bc_write_file_atomic(const char *path, const char *data, size_t len, mode_t 
 /* Write a short string into an existing file (proc/sysfs knobs). */
 int bc_write_file_str(const char *path, const char *s, bc_error_t **err);
 
+/* ---- /proc/PID/mountinfo ---- */
+typedef struct bc_mountinfo {
+	char *root, *mountpoint; /* fields 4 and 5, unescaped */
+	char *fstype, *source, *super;
+} bc_mountinfo_t;
+/* Split one line in place (root and mountpoint unescaped); false when malformed. */
+bool bc_mountinfo_split(char *line, bc_mountinfo_t *m);
+/* Undo mountinfo's \ooo escapes (space, tab, newline, backslash) in place. */
+void bc_mountinfo_unescape(char *s);
+
 /* ---- procfs, verified ----
  * Open REL (relative to /proc: "self/oom_score_adj", "sys/kernel/shmmax", "1234/uid_map") on
  * the procfs mounted at /proc in the current mount namespace.  /proc must be the root of a
