@@ -77,29 +77,6 @@ struct mount_attr {
 };
 #endif
 
-static void idmap_opts_freep(bc_mount_opts_t *o)
-{
-	mounts_opts_free(o);
-}
-#define cleanup_opts __attribute__((cleanup(idmap_opts_freep)))
-
-static bool idmap_is_bind(const bc_mount_t *m, const bc_mount_opts_t *o)
-{
-	return o->bind || (m->type && strcmp(m->type, "bind") == 0);
-}
-
-/* The words mounts.c uses: "mount /src on /dst (bind)". */
-static char *idmap_describe(const bc_mount_t *m, bool bind)
-{
-	const char *src = m->source ? m->source : "none";
-	const char *kind = bind ? "bind" : m->type;
-	const char *dest = m->destination ? m->destination : "(no destination)";
-
-	if (kind == NULL || strcmp(kind, src) == 0)
-		return bc_xasprintf("mount %s on %s", src, dest);
-	return bc_xasprintf("mount %s on %s (%s)", src, dest, kind);
-}
-
 static bool idmap_wanted_opts(const bc_mount_t *m, const bc_mount_opts_t *o)
 {
 	return o->idmap || m->n_uid_mappings > 0 || m->n_gid_mappings > 0;
@@ -133,8 +110,8 @@ static int idmap_validate_one(const bc_mount_t *m, bool userns, bc_error_t **err
 		return -1;
 	if (!idmap_wanted_opts(m, &o))
 		return 0;
-	bind = idmap_is_bind(m, &o);
-	shown = idmap_describe(m, bind);
+	bind = mounts_is_bind(m, &o);
+	shown = mounts_describe(m, bind);
 	if (!bind)
 		return bc_error_set(err, 0,
 				    "%s: idmapped mounts (idmap, ridmap, uidMappings) are only "
@@ -349,7 +326,7 @@ int idmap_open_mount(const bc_mount_t *m, const char *bundle, int userns_fd, bc_
 
 	if (mounts_parse_options(m->options, &o, err) < 0)
 		return -1;
-	shown = idmap_describe(m, true);
+	shown = mounts_describe(m, true);
 	if (m->source == NULL || *m->source == '\0')
 		return bc_error_set(err, 0, "%s: an idmapped mount needs a source", shown);
 	if (m->source[0] == '/' || bundle == NULL || *bundle == '\0')
@@ -462,7 +439,7 @@ fail:
 int idmap_attach(int rootfd, const bc_mount_t *m, int mntfd, bc_error_t **err)
 {
 	cleanup_opts bc_mount_opts_t o = {0};
-	cleanup_free char *shown = idmap_describe(m, true);
+	cleanup_free char *shown = mounts_describe(m, true);
 	cleanup_free char *dest = NULL;
 	cleanup_close int tfd = -1, mfd = -1;
 	struct stat st;

@@ -28,6 +28,12 @@ typedef struct bc_mount_opts {
 /* Parse a mount's options.  Unknown option words go to data. */
 int mounts_parse_options(char *const *options, bc_mount_opts_t *out, bc_error_t **err);
 void mounts_opts_free(bc_mount_opts_t *o);
+void mounts_opts_freep(bc_mount_opts_t *o);
+#define cleanup_opts __attribute__((cleanup(mounts_opts_freep)))
+/* A bind mount: the bind/rbind option or type "bind". */
+bool mounts_is_bind(const bc_mount_t *m, const bc_mount_opts_t *o);
+/* For messages: "mount proc on /proc", "mount /src on /dst (bind)". */
+char *mounts_describe(const bc_mount_t *m, bool bind);
 /* Parse rootfsPropagation ("rprivate", "shared", ...) to MS_* flags; -1 on unknown. */
 int mounts_parse_propagation(const char *s, unsigned long *flags, bc_error_t **err);
 
