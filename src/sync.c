@@ -152,10 +152,26 @@ static int check_packet(const struct sync_wire *hdr, size_t n, bc_error_t **err)
 	return 0;
 }
 
+/* A received packet of n bytes, checked, into msg. */
+static int decode_packet(const char *buf, size_t n, bc_sync_msg_t *msg, bc_error_t **err)
+{
+	struct sync_wire hdr = {0};
+
+	memcpy(&hdr, buf, n < sizeof(hdr) ? n : sizeof(hdr));
+	if (check_packet(&hdr, n, err) < 0)
+		return -1;
+	msg->type = hdr.type;
+	msg->errnum = hdr.errnum;
+	msg->value = hdr.value;
+	msg->len = hdr.len;
+	memcpy(msg->payload, buf + sizeof(hdr), hdr.len);
+	msg->payload[hdr.len] = '\0';
+	return 0;
+}
+
 int sync_recv(int fd, bc_sync_msg_t *msg, bc_error_t **err)
 {
 	char buf[SYNC_PACKET_MAX];
-	struct sync_wire hdr = {0};
 	ssize_t n;
 
 	memset(msg, 0, sizeof(*msg));
@@ -166,15 +182,8 @@ int sync_recv(int fd, bc_sync_msg_t *msg, bc_error_t **err)
 	}
 	if (n == 0)
 		return eof_error(err);
-	memcpy(&hdr, buf, (size_t)n < sizeof(hdr) ? (size_t)n : sizeof(hdr));
-	if (check_packet(&hdr, (size_t)n, err) < 0)
+	if (decode_packet(buf, (size_t)n, msg, err) < 0)
 		return -1;
-	msg->type = hdr.type;
-	msg->errnum = hdr.errnum;
-	msg->value = hdr.value;
-	msg->len = hdr.len;
-	memcpy(msg->payload, buf + sizeof(hdr), hdr.len);
-	msg->payload[hdr.len] = '\0';
 	return 0;
 }
 
@@ -270,7 +279,6 @@ int sync_expect_fd(int sock, enum bc_sync_type type, bc_sync_msg_t *msg, int *fd
 	struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
 	struct msghdr mh = {
 	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
-	struct sync_wire hdr = {0};
 	cleanup_close int got = -1;
 	size_t count;
 	ssize_t n;
@@ -288,15 +296,8 @@ int sync_expect_fd(int sock, enum bc_sync_type type, bc_sync_msg_t *msg, int *fd
 	count = take_fds(&mh, &got);
 	if (n == 0)
 		return eof_error(err);
-	memcpy(&hdr, buf, (size_t)n < sizeof(hdr) ? (size_t)n : sizeof(hdr));
-	if (check_packet(&hdr, (size_t)n, err) < 0)
+	if (decode_packet(buf, (size_t)n, msg, err) < 0)
 		return -1;
-	msg->type = hdr.type;
-	msg->errnum = hdr.errnum;
-	msg->value = hdr.value;
-	msg->len = hdr.len;
-	memcpy(msg->payload, buf + sizeof(hdr), hdr.len);
-	msg->payload[hdr.len] = '\0';
 	if (expect_checked(msg, type, err) < 0)
 		return -1;
 	if (mh.msg_flags & MSG_CTRUNC)
