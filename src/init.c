@@ -397,7 +397,8 @@ void init_main(const bc_init_config_t *c)
 	if (sync_expect(c->sync_fd, BC_SYNC_CONTINUE, &msg, &err) < 0)
 		_exit(1);
 	host_pid = (pid_t)msg.value;
-	if (prctl(PR_SET_DUMPABLE, 0) < 0) {
+	/* An unprivileged runtime has written our id maps by now: our turn to hide. */
+	if (c->new_userns && geteuid() != 0 && prctl(PR_SET_DUMPABLE, 0) < 0) {
 		bc_error_errno(&err, "make the init non-dumpable");
 		goto fail;
 	}
