@@ -10,33 +10,12 @@
 
 #define RES "linux.resources"
 
-/* Kernel limits of the v1 cpu controller (kernel/sched/core.c). */
-#define CPU_PERIOD_MIN 1000ULL
-#define CPU_PERIOD_MAX 1000000ULL
-#define CPU_QUOTA_MIN  1000LL
-
-typedef struct kvlist {
-	bc_kv_t *v;
-	size_t n, cap;
-} kvlist_t;
-
-static void add(kvlist_t *l, const char *key, char *value)
-{
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 8;
-		l->v = bc_xrealloc(l->v, l->cap * sizeof(*l->v));
-	}
-	l->v[l->n].key = bc_xstrdup(key);
-	l->v[l->n].value = value;
-	l->n++;
-}
-
 static char *num(int64_t v)
 {
 	return bc_xasprintf("%" PRId64, v);
 }
 
-static int memory_files(const bc_memory_t *m, kvlist_t *l, bc_error_t **err)
+static int memory_files(const bc_memory_t *m, cgroup_kvlist_t *l, bc_error_t **err)
 {
 	int64_t limit = m->has_limit ? m->limit : 0;
 	int64_t swap = m->has_swap ? m->swap : 0;
@@ -70,55 +49,52 @@ static int memory_files(const bc_memory_t *m, kvlist_t *l, bc_error_t **err)
 
 	/* A fresh cgroup has both limits unlimited: memory first, memsw may not go below it. */
 	if (limit != 0)
-		add(l, "memory.limit_in_bytes", num(limit));
+		cgroup_kvlist_add(l, "memory.limit_in_bytes", num(limit));
 	if (swap > 0)
-		add(l, "memory.memsw.limit_in_bytes", num(swap));
+		cgroup_kvlist_add(l, "memory.memsw.limit_in_bytes", num(swap));
 	else if (swap == -1)
-		add(l, "?memory.memsw.limit_in_bytes", num(-1));
+		cgroup_kvlist_add(l, "?memory.memsw.limit_in_bytes", num(-1));
 	if (reservation != 0)
-		add(l, "memory.soft_limit_in_bytes", num(reservation));
+		cgroup_kvlist_add(l, "memory.soft_limit_in_bytes", num(reservation));
 	if (m->has_kernel_tcp && m->kernel_tcp != 0)
-		add(l, "memory.kmem.tcp.limit_in_bytes", num(m->kernel_tcp));
+		cgroup_kvlist_add(l, "memory.kmem.tcp.limit_in_bytes", num(m->kernel_tcp));
 	if (m->has_swappiness)
-		add(l, "memory.swappiness", bc_xasprintf("%" PRIu64, m->swappiness));
+		cgroup_kvlist_add(l, "memory.swappiness", bc_xasprintf("%" PRIu64, m->swappiness));
 	if (m->has_disable_oom_killer && m->disable_oom_killer)
-		add(l, "memory.oom_control", bc_xstrdup("1"));
+		cgroup_kvlist_add(l, "memory.oom_control", bc_xstrdup("1"));
 	return 0;
 }
 
-static int cpu_files(const bc_cpu_t *c, kvlist_t *l, bc_error_t **err)
+static int cpu_files(const bc_cpu_t *c, cgroup_kvlist_t *l, bc_error_t **err)
 {
 	int64_t quota = c->has_quota ? c->quota : 0;
 	uint64_t period = c->has_period ? c->period : 0;
 
-	if (period != 0 && (period < CPU_PERIOD_MIN || period > CPU_PERIOD_MAX))
-		return bc_error_set(
-		    err, 0, RES ".cpu.period: %" PRIu64 " is outside 1000..1000000 (us)", period);
-	if (quota > 0 && quota < CPU_QUOTA_MIN)
-		return bc_error_set(
-		    err, 0, RES ".cpu.quota: %" PRId64 " is below the minimum 1000 (us)", quota);
+	if (cgroup_check_cpu_period_quota(c, err) < 0)
+		return -1;
 	if (c->has_idle && c->idle != 0 && c->idle != 1)
 		return bc_error_set(err, 0, RES ".cpu.idle: %" PRId64 " is not 0 or 1", c->idle);
 
 	if (c->has_shares && c->shares != 0)
-		add(l, "cpu.shares", bc_xasprintf("%" PRIu64, c->shares));
+		cgroup_kvlist_add(l, "cpu.shares", bc_xasprintf("%" PRIu64, c->shares));
 	/* Period first: the kernel checks the quota against the period in force. */
 	if (period != 0)
-		add(l, "cpu.cfs_period_us", bc_xasprintf("%" PRIu64, period));
+		cgroup_kvlist_add(l, "cpu.cfs_period_us", bc_xasprintf("%" PRIu64, period));
 	if (quota != 0)
-		add(l, "cpu.cfs_quota_us", num(quota > 0 ? quota : -1));
+		cgroup_kvlist_add(l, "cpu.cfs_quota_us", num(quota > 0 ? quota : -1));
 	if (c->has_burst)
-		add(l, "cpu.cfs_burst_us", bc_xasprintf("%" PRIu64, c->burst));
+		cgroup_kvlist_add(l, "cpu.cfs_burst_us", bc_xasprintf("%" PRIu64, c->burst));
 	if (c->has_realtime_period && c->realtime_period != 0)
-		add(l, "cpu.rt_period_us", bc_xasprintf("%" PRIu64, c->realtime_period));
+		cgroup_kvlist_add(l, "cpu.rt_period_us",
+				  bc_xasprintf("%" PRIu64, c->realtime_period));
 	if (c->has_realtime_runtime && c->realtime_runtime != 0)
-		add(l, "cpu.rt_runtime_us", num(c->realtime_runtime));
+		cgroup_kvlist_add(l, "cpu.rt_runtime_us", num(c->realtime_runtime));
 	if (c->has_idle)
-		add(l, "cpu.idle", num(c->idle));
+		cgroup_kvlist_add(l, "cpu.idle", num(c->idle));
 	if (c->cpus != NULL && *c->cpus)
-		add(l, "cpuset.cpus", bc_xstrdup(c->cpus));
+		cgroup_kvlist_add(l, "cpuset.cpus", bc_xstrdup(c->cpus));
 	if (c->mems != NULL && *c->mems)
-		add(l, "cpuset.mems", bc_xstrdup(c->mems));
+		cgroup_kvlist_add(l, "cpuset.mems", bc_xstrdup(c->mems));
 	return 0;
 }
 
@@ -143,7 +119,7 @@ static int unsupported(const bc_resources_t *r, bc_error_t **err)
 
 int cgroup_v1_resource_files(const bc_resources_t *r, bc_kv_t **out, size_t *n, bc_error_t **err)
 {
-	kvlist_t l = {0};
+	cgroup_kvlist_t l = {0};
 	int ret = 0;
 
 	*out = NULL;
@@ -156,7 +132,8 @@ int cgroup_v1_resource_files(const bc_resources_t *r, bc_kv_t **out, size_t *n, 
 	if (ret == 0 && r->cpu != NULL)
 		ret = cpu_files(r->cpu, &l, err);
 	if (ret == 0 && r->has_pids_limit)
-		add(&l, "pids.max", r->pids_limit < 0 ? bc_xstrdup("max") : num(r->pids_limit));
+		cgroup_kvlist_add(&l, "pids.max",
+				  r->pids_limit < 0 ? bc_xstrdup("max") : num(r->pids_limit));
 	if (ret < 0) {
 		cgroup_v2_kv_free(l.v, l.n);
 		return -1;

@@ -92,10 +92,7 @@ int cgroup_v2_memory_swap_max(int64_t limit, int64_t swap, char **out, bc_error_
 
 /* ---- the list ---- */
 
-typedef struct kvlist {
-	bc_kv_t *v;
-	size_t n, cap;
-} kvlist_t;
+typedef cgroup_kvlist_t kvlist_t;
 
 static void kvlist_add_owned(kvlist_t *l, char *key, char *value)
 {
@@ -108,9 +105,23 @@ static void kvlist_add_owned(kvlist_t *l, char *key, char *value)
 	l->n++;
 }
 
-static void kvlist_add(kvlist_t *l, const char *key, char *value)
+void cgroup_kvlist_add(cgroup_kvlist_t *l, const char *key, char *value)
 {
 	kvlist_add_owned(l, bc_xstrdup(key), value);
+}
+
+int cgroup_check_cpu_period_quota(const bc_cpu_t *c, bc_error_t **err)
+{
+	int64_t quota = c->has_quota ? c->quota : 0;
+	uint64_t period = c->has_period ? c->period : 0;
+
+	if (period != 0 && (period < CPU_PERIOD_MIN || period > CPU_PERIOD_MAX))
+		return bc_error_set(
+		    err, 0, RES ".cpu.period: %" PRIu64 " is outside 1000..1000000 (us)", period);
+	if (quota > 0 && quota < CPU_QUOTA_MIN)
+		return bc_error_set(
+		    err, 0, RES ".cpu.quota: %" PRId64 " is below the minimum 1000 (us)", quota);
+	return 0;
 }
 
 void cgroup_v2_kv_free(bc_kv_t *kv, size_t n)
@@ -151,12 +162,12 @@ static int memory_files(const bc_memory_t *m, kvlist_t *l, bc_error_t **err)
 		/* Without swap accounting the file is missing; "max" and "0" then ask for what
 		 * the kernel already does (runc ignores the ENOENT for those two). */
 		bool optional = strcmp(swap_max, "max") == 0 || strcmp(swap_max, "0") == 0;
-		kvlist_add(l, optional ? "?memory.swap.max" : "memory.swap.max", swap_max);
+		cgroup_kvlist_add(l, optional ? "?memory.swap.max" : "memory.swap.max", swap_max);
 	}
 	if (limit != 0)
-		kvlist_add(l, "memory.max", cgroup_v2_max_value(limit));
+		cgroup_kvlist_add(l, "memory.max", cgroup_v2_max_value(limit));
 	if (reservation != 0)
-		kvlist_add(l, "memory.low", cgroup_v2_max_value(reservation));
+		cgroup_kvlist_add(l, "memory.low", cgroup_v2_max_value(reservation));
 	return 0;
 }
 
@@ -181,32 +192,28 @@ static int cpu_files(const bc_cpu_t *c, kvlist_t *l, bc_error_t **err)
 	/* The kernel refuses a weight on an idle group (EINVAL from cpu.weight). */
 	if (c->has_idle && c->idle == 1 && shares != 0)
 		return bc_error_set(err, 0, RES ".cpu.shares: cannot be set with cpu.idle 1");
-	if (period != 0 && (period < CPU_PERIOD_MIN || period > CPU_PERIOD_MAX))
-		return bc_error_set(
-		    err, 0, RES ".cpu.period: %" PRIu64 " is outside 1000..1000000 (us)", period);
-	if (quota > 0 && quota < CPU_QUOTA_MIN)
-		return bc_error_set(
-		    err, 0, RES ".cpu.quota: %" PRId64 " is below the minimum 1000 (us)", quota);
+	if (cgroup_check_cpu_period_quota(c, err) < 0)
+		return -1;
 	if (c->has_burst && quota > 0 && c->burst > (uint64_t)quota)
 		return bc_error_set(err, 0,
 				    RES ".cpu.burst: %" PRIu64 " is larger than quota %" PRId64,
 				    c->burst, quota);
 
 	if (c->has_idle)
-		kvlist_add(l, "cpu.idle", bc_xasprintf("%" PRId64, c->idle));
+		cgroup_kvlist_add(l, "cpu.idle", bc_xasprintf("%" PRId64, c->idle));
 	if (shares != 0)
-		kvlist_add(l, "cpu.weight",
-			   bc_xasprintf("%" PRIu64, cgroup_v2_cpu_shares_to_weight(shares)));
+		cgroup_kvlist_add(l, "cpu.weight",
+				  bc_xasprintf("%" PRIu64, cgroup_v2_cpu_shares_to_weight(shares)));
 	/* Quota before burst: a fresh cgroup has quota "max", and the kernel checks
 	 * burst <= quota whenever either is written. */
 	if (quota != 0 || period != 0)
-		kvlist_add(l, "cpu.max", cgroup_v2_cpu_max(quota, period));
+		cgroup_kvlist_add(l, "cpu.max", cgroup_v2_cpu_max(quota, period));
 	if (c->has_burst)
-		kvlist_add(l, "cpu.max.burst", bc_xasprintf("%" PRIu64, c->burst));
+		cgroup_kvlist_add(l, "cpu.max.burst", bc_xasprintf("%" PRIu64, c->burst));
 	if (c->cpus != NULL)
-		kvlist_add(l, "cpuset.cpus", bc_xstrdup(c->cpus));
+		cgroup_kvlist_add(l, "cpuset.cpus", bc_xstrdup(c->cpus));
 	if (c->mems != NULL)
-		kvlist_add(l, "cpuset.mems", bc_xstrdup(c->mems));
+		cgroup_kvlist_add(l, "cpuset.mems", bc_xstrdup(c->mems));
 	return 0;
 }
 
@@ -234,11 +241,13 @@ static int weight_files(const bc_block_io_t *b, const cgroup_v2_features_t *f, k
 			return bc_error_set(err, 0, RES ".blockIO.weight: %u is outside %u..1000",
 					    (unsigned int)b->weight, lo);
 		if (f->io_bfq_weight)
-			kvlist_add(l, "io.bfq.weight", bc_xasprintf("%u", (unsigned int)b->weight));
+			cgroup_kvlist_add(l, "io.bfq.weight",
+					  bc_xasprintf("%u", (unsigned int)b->weight));
 		else
-			kvlist_add(l, "io.weight",
-				   bc_xasprintf("%" PRIu64,
-						cgroup_v2_blkio_weight_to_io_weight(b->weight)));
+			cgroup_kvlist_add(
+			    l, "io.weight",
+			    bc_xasprintf("%" PRIu64,
+					 cgroup_v2_blkio_weight_to_io_weight(b->weight)));
 	}
 	for (size_t i = 0; i < b->n_weight_device; i++) {
 		const bc_weight_device_t *d = &b->weight_device[i];
@@ -258,8 +267,9 @@ static int weight_files(const bc_block_io_t *b, const cgroup_v2_features_t *f, k
 						"%u..1000",
 					    i, (unsigned int)d->weight, lo);
 		w = f->io_bfq_weight ? d->weight : cgroup_v2_blkio_weight_to_io_weight(d->weight);
-		kvlist_add(l, f->io_bfq_weight ? "io.bfq.weight" : "io.weight",
-			   bc_xasprintf("%" PRId64 ":%" PRId64 " %" PRIu64, d->major, d->minor, w));
+		cgroup_kvlist_add(
+		    l, f->io_bfq_weight ? "io.bfq.weight" : "io.weight",
+		    bc_xasprintf("%" PRId64 ":%" PRId64 " %" PRIu64, d->major, d->minor, w));
 	}
 	return 0;
 }
@@ -315,7 +325,7 @@ static int throttle_files(const bc_block_io_t *b, kvlist_t *l, bc_error_t **err)
 			free(line);
 			line = next;
 		}
-		kvlist_add(l, "io.max", line);
+		cgroup_kvlist_add(l, "io.max", line);
 	}
 	return 0;
 }
@@ -376,7 +386,7 @@ static int rdma_files(const bc_resources_t *r, kvlist_t *l, bc_error_t **err)
 			free(line);
 			line = next;
 		}
-		kvlist_add(l, "rdma.max", line);
+		cgroup_kvlist_add(l, "rdma.max", line);
 	}
 	return 0;
 }
@@ -397,7 +407,7 @@ static int unified_files(const bc_resources_t *r, kvlist_t *l, bc_error_t **err)
 			size_t len = strcspn(p, "\n");
 
 			if (len > 0)
-				kvlist_add(l, u->key, bc_xstrndup(p, len));
+				cgroup_kvlist_add(l, u->key, bc_xstrndup(p, len));
 			p += len;
 			if (*p == '\n')
 				p++;
@@ -430,7 +440,7 @@ int cgroup_v2_resource_files_for(const bc_resources_t *r, const cgroup_v2_featur
 	if (ret == 0 && r->cpu != NULL)
 		ret = cpu_files(r->cpu, &l, err);
 	if (ret == 0 && r->has_pids_limit)
-		kvlist_add(&l, "pids.max", cgroup_v2_max_value(r->pids_limit));
+		cgroup_kvlist_add(&l, "pids.max", cgroup_v2_max_value(r->pids_limit));
 	if (ret == 0 && r->block_io != NULL) {
 		ret = weight_files(r->block_io, features, &l, err);
 		if (ret == 0)

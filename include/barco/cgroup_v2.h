@@ -107,4 +107,13 @@ int cgroup_v2_needed_controllers(const bc_kv_t *kv, size_t n, char ***out);
 int cgroup_v2_check_memory_update(const bc_memory_t *m, uint64_t current, uint64_t swap_current,
 				  bc_error_t **err);
 
+/* Shared with the v1 conversions: an ordered (file, value) list being built (the key is
+ * copied, the value taken), and the cpu period/quota limits both controllers enforce. */
+typedef struct cgroup_kvlist {
+	bc_kv_t *v;
+	size_t n, cap;
+} cgroup_kvlist_t;
+void cgroup_kvlist_add(cgroup_kvlist_t *l, const char *key, char *value);
+int cgroup_check_cpu_period_quota(const bc_cpu_t *c, bc_error_t **err);
+
 #endif
