@@ -19,41 +19,16 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "barco/idmap.h"
 #include "barco/log.h"
 #include "barco/lsm.h"
 #include "barco/rootfs.h"
 #include "barco/util.h"
 
-#ifndef MS_NOSYMFOLLOW
-#define MS_NOSYMFOLLOW 256
-#endif
+#include "mount_compat.h"
+
 #ifndef ST_NOSYMFOLLOW
 #define ST_NOSYMFOLLOW 0x2000
-#endif
-#ifndef MOUNT_ATTR_RDONLY
-#define MOUNT_ATTR_RDONLY      0x00000001
-#define MOUNT_ATTR_NOSUID      0x00000002
-#define MOUNT_ATTR_NODEV       0x00000004
-#define MOUNT_ATTR_NOEXEC      0x00000008
-#define MOUNT_ATTR__ATIME      0x00000070
-#define MOUNT_ATTR_RELATIME    0x00000000
-#define MOUNT_ATTR_NOATIME     0x00000010
-#define MOUNT_ATTR_STRICTATIME 0x00000020
-#define MOUNT_ATTR_NODIRATIME  0x00000080
-#endif
-#ifndef MOUNT_ATTR_NOSYMFOLLOW
-#define MOUNT_ATTR_NOSYMFOLLOW 0x00200000
-#endif
-#ifndef MOUNT_ATTR_SIZE_VER0
-struct mount_attr {
-	uint64_t attr_set;
-	uint64_t attr_clr;
-	uint64_t propagation;
-	uint64_t userns_fd;
-};
-#endif
-#ifndef SYS_mount_setattr
-#define SYS_mount_setattr 442
 #endif
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
@@ -546,22 +521,19 @@ char *mounts_label_data(const char *type, const char *data)
 static int mounts_sysfs_bind(int rootfd, const char *dest, const char *path, unsigned long flags,
 			     const char *shown, bc_error_t **err)
 {
+	const bc_mount_opts_t o = {.flags = flags};
 	struct mount_attr attr = {0};
+	uint64_t set, clr;
 	cleanup_close int mfd = -1;
 
 	bc_debug("%s: sysfs refused in this user namespace, binding /sys instead", shown);
 	if (mount("/sys", path, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return bc_error_errno(err, "%s: bind /sys (a new sysfs was refused)", shown);
-	if (flags & MS_RDONLY)
-		attr.attr_set |= MOUNT_ATTR_RDONLY;
-	if (flags & MS_NOSUID)
-		attr.attr_set |= MOUNT_ATTR_NOSUID;
-	if (flags & MS_NODEV)
-		attr.attr_set |= MOUNT_ATTR_NODEV;
-	if (flags & MS_NOEXEC)
-		attr.attr_set |= MOUNT_ATTR_NOEXEC;
-	if (attr.attr_set == 0)
+	idmap_mount_attrs(&o, &set, &clr);
+	if (set == 0 && clr == 0)
 		return 0;
+	attr.attr_set = set;
+	attr.attr_clr = clr;
 	mfd = rootfs_open_in_root(rootfd, dest, 0, err);
 	if (mfd < 0)
 		return bc_error_wrap(err, "%s", shown);
