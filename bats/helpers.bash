@@ -303,3 +303,21 @@ assert_root_empty() {
 ns_of() {
 	readlink "/proc/$1/ns/$2"
 }
+
+# The host's kind of cgroups: v2 (/sys/fs/cgroup is cgroup2: the VM of `make check-vm`),
+# hybrid or v1 (a tmpfs of v1 hierarchies, with or without /sys/fs/cgroup/unified).
+cgroup_mode() {
+	if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
+		echo v2
+	elif [ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]; then
+		echo hybrid
+	else
+		echo v1
+	fi
+}
+require_cgroup_v2() {
+	[ "$(cgroup_mode)" = v2 ] || skip "needs a pure cgroup v2 host (runs in the VM of make check-vm)"
+}
+require_cgroup_v1() {
+	[ "$(cgroup_mode)" != v2 ] || skip "needs cgroup v1 hierarchies (a v1 or hybrid host)"
+}

@@ -742,3 +742,7 @@ int cgroup_enter(const bc_spec_t *spec, const char *id, pid_t pid, int state_dir
 			 cg->n ? cg->d[0].rel : "");
 	return ret;
 }
+
+/* ---- a created container's cgroups: cgroup_load, freeze, procs, signal ---- */
+
+/* ---- update ---- */

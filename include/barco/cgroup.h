@@ -88,4 +88,30 @@ void cgroup_free(cgroup_t *cg);
  * them), then the record.  No record: nothing to do. */
 int cgroup_remove(int state_dirfd, bc_error_t **err);
 
+/* ---- a created container's cgroups, from its record (pause, resume, ps, kill --all,
+ * update, events) ---- */
+
+/* Open the cgroups recorded in state_dirfd (each directory checked as cgroup_enter does).
+ * Returns 0 with *out NULL when there is no record (cgroups disabled, or the container
+ * stayed in the caller's cgroup).  Free with cgroup_free. */
+int cgroup_load(int state_dirfd, cgroup_t **out, bc_error_t **err);
+cgroup_mode_t cgroup_get_mode(const cgroup_t *cg);
+/* The container's cgroup directory in the hierarchy holding CONTROLLER ("memory",
+ * "freezer"; on v2 the one cgroup whatever the name; NULL: the v2 one, else the first),
+ * or -1 (errno ENOENT) when no recorded hierarchy has it.  *shown (may be NULL) gets
+ * "MOUNTPOINT/REL" for messages, owned by cg. */
+int cgroup_dirfd(const cgroup_t *cg, const char *controller, const char **shown);
+
+/* Freeze or thaw (cgroup.freeze on v2, freezer.state on v1) and wait until the kernel
+ * reports the new state. */
+int cgroup_freeze(const cgroup_t *cg, bool frozen, bc_error_t **err);
+int cgroup_is_frozen(const cgroup_t *cg, bool *frozen, bc_error_t **err);
+/* Every pid in the container's cgroup (sorted, no duplicates). */
+int cgroup_procs(const cgroup_t *cg, pid_t **pids, size_t *n, bc_error_t **err);
+/* Signal every process in the container's cgroup (SIGKILL: cgroup.kill where it exists). */
+int cgroup_signal_all(const cgroup_t *cg, int sig, bc_error_t **err);
+
+/* `update`: write linux.resources R (only the fields it sets) to the recorded cgroups. */
+int cgroup_update(const cgroup_t *cg, const bc_resources_t *r, bc_error_t **err);
+
 #endif
