@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -358,6 +359,20 @@ static int init_loopback_up(bc_error_t **err)
 	return 0;
 }
 
+/* The kernel clears PR_SET_PDEATHSIG when our euid or egid changes (becoming root of a new
+ * user namespace whose 0 maps to another host uid), and a fork does not pass it on (the
+ * two-stage init): set it again, so that a runtime killed while a createContainer hook or
+ * anything else holds us still takes us along.  If the runtime died before, its end of the
+ * sync socket is closed: nobody is left to report to. */
+static void init_rearm_pdeathsig(int sync_fd)
+{
+	struct pollfd p = {.fd = sync_fd, .events = POLLRDHUP};
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLRDHUP)))
+		_exit(1);
+}
+
 void init_main(const bc_init_config_t *c)
 {
 	cleanup_error bc_error_t *err = NULL;
@@ -365,7 +380,7 @@ void init_main(const bc_init_config_t *c)
 	cleanup_free char *state_json = NULL;
 	char **envp = NULL;
 	bc_sync_msg_t msg;
-	struct init_seccomp sc = {.prog = NULL, .listener_fd = -1};
+	struct init_seccomp sc = {.prog = c->seccomp_prog, .listener_fd = -1};
 	pid_t host_pid;
 	int start_fd = -1;
 	sigset_t none;
@@ -397,6 +412,9 @@ void init_main(const bc_init_config_t *c)
 	if (sync_expect(c->sync_fd, BC_SYNC_CONTINUE, &msg, &err) < 0)
 		_exit(1);
 	host_pid = (pid_t)msg.value;
+	/* Reparented to the runtime (a child subreaper) by now: stage 1 has been reaped. */
+	if (c->two_stage)
+		init_rearm_pdeathsig(c->sync_fd);
 	/* An unprivileged runtime has written our id maps by now: our turn to hide. */
 	if (c->new_userns && geteuid() != 0 && prctl(PR_SET_DUMPABLE, 0) < 0) {
 		bc_error_errno(&err, "make the init non-dumpable");
@@ -497,10 +515,6 @@ static int init_setup(const bc_init_config_t *c, pid_t host_pid, struct init_sec
 	bc_sync_msg_t msg;
 	int r;
 
-	/* Compiled now, before any mount, so that profile errors fail create quickly. */
-	if (spec->linux_ && spec->linux_->seccomp &&
-	    seccomp_filter_compile(spec->linux_->seccomp, &sc->prog, err) < 0)
-		return -1;
 	/* Read the host's /sys while it is still in view: a label without its LSM fails now. */
 	if (lsm_check(spec, err) < 0)
 		return -1;
@@ -510,6 +524,8 @@ static int init_setup(const bc_init_config_t *c, pid_t host_pid, struct init_sec
 		if (c->new_userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
 			return bc_error_errno(
 			    err, "become root in the user namespace (is uid 0 mapped?)");
+		if (c->new_userns)
+			init_rearm_pdeathsig(c->sync_fd);
 		if (ns_join(&c->ns, err) < 0)
 			return -1;
 	}

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -17,6 +18,7 @@
 #include "barco/init.h"
 #include "barco/log.h"
 #include "barco/netdev.h"
+#include "barco/seccomp_filter.h"
 #include "barco/spawn.h"
 #include "barco/sync.h"
 #include "barco/terminal.h"
@@ -162,6 +164,60 @@ static int spawn_two_stage(const bc_spec_t *spec, int sock, pid_t *pid, bc_error
 	return 0;
 }
 
+/* OOM kills counted in the container's memory cgroup (v2 memory.events, v1
+ * memory.oom_control); false when that can't be told. */
+static bool spawn_oom_killed(const cgroup_t *cg)
+{
+	cleanup_free char *text = NULL;
+	cleanup_error bc_error_t *e = NULL;
+	int fd = cg ? cgroup_dirfd(cg, "memory", NULL) : -1;
+	const char *p;
+
+	if (fd < 0 || bc_read_file_at(fd,
+				      cgroup_get_mode(cg) == CGROUP_MODE_V2 ? "memory.events"
+									    : "memory.oom_control",
+				      65536, &text, NULL, &e) < 0)
+		return false;
+	for (p = text; p != NULL; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (strncmp(p, "oom_kill ", strlen("oom_kill ")) == 0)
+			return strtoull(p + strlen("oom_kill "), NULL, 10) > 0;
+	return false;
+}
+
+/* The init died without a word (EPIPE): when the OOM killer took it, say so.  It is waited
+ * for without being reaped (the guard reaps it), for at most a second. */
+static void spawn_explain_death(const cgroup_t *cg, const bc_spec_t *spec, pid_t pid,
+				bc_error_t **err)
+{
+	const bc_resources_t *r = spec->linux_ ? spec->linux_->resources : NULL;
+	siginfo_t si = {0};
+
+	if (cg == NULL || *err == NULL || (*err)->errnum != EPIPE)
+		return;
+	for (int i = 0; i < 100 && si.si_pid == 0; i++) {
+		struct timespec ts = {0, 10 * 1000 * 1000};
+
+		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
+			return;
+		if (si.si_pid == 0)
+			nanosleep(&ts, NULL);
+	}
+	if (si.si_pid == 0 || si.si_code != CLD_KILLED || si.si_status != SIGKILL ||
+	    !spawn_oom_killed(cg))
+		return;
+	bc_error_freep(err);
+	if (r && r->memory && r->memory->has_limit)
+		bc_error_set_code(err, ENOMEM,
+				  "container init was killed by the OOM killer before exec: "
+				  "linux.resources.memory.limit %lld bytes is too small for the "
+				  "container's setup",
+				  (long long)r->memory->limit);
+	else
+		bc_error_set_code(err, ENOMEM,
+				  "container init was killed by the OOM killer before exec (the "
+				  "memory limit of its cgroup is too small)");
+}
+
 static pid_t spawn_clone(int flags)
 {
 	/* A NULL stack gives fork semantics: the child runs on a copy of our stack. */
@@ -178,8 +234,9 @@ int spawn_init(const bc_spawn_opts_t *o, bc_spawn_result_t *res, bc_error_t **er
 	/* Declared before the child's guard, so undone after the init is killed and reaped. */
 	cleanup_cgroup_abort cgroup_t *cg = NULL;
 	cleanup_child pid_t pid = 0;
+	cleanup_seccomp_prog bc_seccomp_prog_t *prog = NULL;
 	bc_init_config_t ic = {0};
-	int sv[2], flags;
+	int sv[2], flags, ret;
 
 	res->pid = 0;
 	res->console_fd = -1;
@@ -187,6 +244,11 @@ int spawn_init(const bc_spawn_opts_t *o, bc_spawn_result_t *res, bc_error_t **er
 	if (idmap_validate(spec, err) < 0)
 		return -1;
 	if (netdev_validate(spec, err) < 0)
+		return -1;
+	/* Here, not in the init: what libseccomp allocates would be charged to the container's
+	 * memory cgroup (most of the init's footprint), and a bad profile fails before clone. */
+	if (spec->linux_ && spec->linux_->seccomp &&
+	    seccomp_filter_compile(spec->linux_->seccomp, &prog, err) < 0)
 		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return bc_error_errno(err, "create sync socketpair");
@@ -217,6 +279,7 @@ int spawn_init(const bc_spawn_opts_t *o, bc_spawn_result_t *res, bc_error_t **er
 	ic.preserve_fds = o->preserve_fds + ic.listen_fds;
 	ic.state = o->state;
 	ic.lock_fd = o->lock_fd;
+	ic.seccomp_prog = prog;
 
 	/* In two stages the init is a grandchild: adopt it, so that run can wait for it. */
 	if (ic.two_stage && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
@@ -256,8 +319,10 @@ int spawn_init(const bc_spawn_opts_t *o, bc_spawn_result_t *res, bc_error_t **er
 		return -1;
 	/* The final CONTINUE tells the init that it is recorded: if we die before, it exits
 	 * instead of waiting for a start that nobody can give. */
-	if (spawn_sync(o, sock_parent, pid, res, err) < 0 ||
-	    (o->on_ready && o->on_ready(o->on_ready_arg, pid, err) < 0) ||
+	ret = spawn_sync(o, sock_parent, pid, res, err);
+	if (ret < 0)
+		spawn_explain_death(cg, spec, pid, err);
+	if (ret < 0 || (o->on_ready && o->on_ready(o->on_ready_arg, pid, err) < 0) ||
 	    spawn_send(sock_parent, BC_SYNC_CONTINUE, 0, err) < 0) {
 		if (res->console_fd >= 0)
 			close(steal_fd(res->console_fd));

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "barco/ns.h"
+#include "barco/seccomp_filter.h"
 #include "barco/spec.h"
 #include "barco/state_json.h"
 
@@ -27,6 +28,9 @@ typedef struct bc_init_config {
 	int listen_fds;		 /* LISTEN_FDS value to give the process, 0 for none */
 	const bc_state_t *state; /* id, bundle, annotations: for the hooks run by the init */
 	int lock_fd;		 /* the runtime's state lock, closed first: start must get it */
+	/* linux.seccomp compiled by the runtime before clone (NULL without one): libseccomp's
+	 * allocations would otherwise be charged to the container's memory cgroup. */
+	bc_seccomp_prog_t *seccomp_prog;
 } bc_init_config_t;
 
 /* The container's init, run in the child right after clone.  Never returns: it either

@@ -12,7 +12,9 @@
  * sets it from process.noNewPrivileges.
  *
  * Where the init calls what:
- *  - seccomp_filter_compile: in init_setup, before READY, so that profile errors fail create.
+ *  - seccomp_filter_compile: in the runtime (spawn_init), before clone: profile errors fail
+ *    create at once, and libseccomp's allocations are not charged to the container's memory
+ *    cgroup (the init would make them after it is placed there).
  *  - seccomp_filter_listener_connect: when the profile uses SCMP_ACT_NOTIFY, at the top of
  *    init_main, before any namespace is joined and before the uid changes: listenerPath is a
  *    host path, resolved from the runtime's cwd with the runtime's credentials.
