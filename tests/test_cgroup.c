@@ -606,6 +606,81 @@ START_TEST(test_probe_features)
 }
 END_TEST
 
+START_TEST(test_v1_probe_features)
+{
+	cgroup_v1_features_t f = {.blkio_weight = CGROUP_V1_WEIGHT_CFQ};
+	bc_error_t *err = NULL;
+
+	ck_assert_int_eq(cgroup_v1_probe_features(tmpfd, &f, &err), 0);
+	ck_assert_int_eq(f.blkio_weight, CGROUP_V1_WEIGHT_NONE);
+	/* A directory by that name is no weight file. */
+	ck_assert_int_eq(mkdirat(tmpfd, "blkio.weight", 0755), 0);
+	ck_assert_int_eq(cgroup_v1_probe_features(tmpfd, &f, &err), 0);
+	ck_assert_int_eq(f.blkio_weight, CGROUP_V1_WEIGHT_NONE);
+	mk("blkio.bfq.weight");
+	ck_assert_int_eq(cgroup_v1_probe_features(tmpfd, &f, &err), 0);
+	ck_assert_int_eq(f.blkio_weight, CGROUP_V1_WEIGHT_BFQ);
+	/* With both, CFQ's, as runc picks. */
+	ck_assert_int_eq(unlinkat(tmpfd, "blkio.weight", AT_REMOVEDIR), 0);
+	mk("blkio.weight");
+	ck_assert_int_eq(cgroup_v1_probe_features(tmpfd, &f, &err), 0);
+	ck_assert_int_eq(f.blkio_weight, CGROUP_V1_WEIGHT_CFQ);
+	ck_assert_ptr_null(err);
+}
+END_TEST
+
+static void put(const char *name, const char *text)
+{
+	bc_error_t *err = NULL;
+
+	if (bc_write_file_atomic_at(tmpfd, name, text, strlen(text), 0600, &err) < 0)
+		ck_abort_msg("%s", err->msg);
+}
+
+static bool present(const char *name)
+{
+	struct stat st;
+
+	return fstatat(tmpfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* cgroup_remove with a temp directory as the state directory: only records that name no
+ * real cgroup, so nothing on the host is touched. */
+START_TEST(test_remove_records)
+{
+	bc_error_t *err = NULL;
+
+	/* No record: nothing to do. */
+	ck_assert_int_eq(cgroup_remove(tmpfd, &err), 0);
+	ck_assert_ptr_null(err);
+	/* Lines that do not parse fail the removal and keep the record. */
+	put("cgroups", "garbage\n/sys/fs/cgroup/memory\tx\ta\n\t\t\n/sys/fs/cgroup/memory\t1\t\n");
+	ck_assert_int_eq(cgroup_remove(tmpfd, &err), -1);
+	ck_assert_str_eq(err->msg, "cgroup: 4 malformed lines in the record cgroups: the cgroups "
+				   "named there were not removed");
+	bc_error_freep(&err);
+	ck_assert(present("cgroups"));
+	/* A mount point that is no cgroup mount is refused. */
+	put("cgroups", "/tmp\t0\tbarco-test\n");
+	ck_assert_int_eq(cgroup_remove(tmpfd, &err), -1);
+	ck_assert_str_eq(err->msg, "cgroup: /tmp is not a cgroup mount");
+	bc_error_freep(&err);
+	/* The pending record alone is read when there is no exact one. */
+	ck_assert_int_eq(unlinkat(tmpfd, "cgroups", 0), 0);
+	put("cgroups.pending", "junk\n");
+	ck_assert_int_eq(cgroup_remove(tmpfd, &err), -1);
+	ck_assert_str_eq(err->msg, "cgroup: 1 malformed line in the record cgroups.pending: the "
+				   "cgroups named there were not removed");
+	bc_error_freep(&err);
+	ck_assert(present("cgroups.pending"));
+	/* The exact record supersedes the pending one: both go. */
+	put("cgroups", "");
+	ck_assert_int_eq(cgroup_remove(tmpfd, &err), 0);
+	ck_assert_ptr_null(err);
+	ck_assert(!present("cgroups") && !present("cgroups.pending"));
+}
+END_TEST
+
 START_TEST(test_check_memory_update)
 {
 	bc_memory_t m = {.has_limit = true, .limit = 1000, .has_swap = true, .swap = 3000};
@@ -635,9 +710,38 @@ END_TEST
 
 /* ---- cgroup v1 conversions and the manager's pure parts (cgroup_v1.h, cgroup.h) ---- */
 
+static char *files_v1_for(const char *res, cgroup_v1_blkio_weight_t weight)
+{
+	cleanup_spec bc_spec_t *spec = parse_resources(res);
+	cgroup_v1_features_t f = {.blkio_weight = weight};
+	bc_error_t *err = NULL;
+	bc_kv_t *kv = NULL;
+	size_t n = 99;
+	char *out = bc_xstrdup("");
+
+	if (cgroup_v1_resource_files_for(spec->linux_->resources, &f, &kv, &n, &err) < 0) {
+		ck_assert_ptr_null(kv);
+		ck_assert_uint_eq(n, 0);
+		free(out);
+		out = bc_xasprintf("ERR:%s", err->msg);
+		bc_error_free(err);
+		return out;
+	}
+	ck_assert_ptr_null(err);
+	for (size_t i = 0; i < n; i++) {
+		char *next = bc_xasprintf("%s%s=%s\n", out, kv[i].key, kv[i].value);
+		free(out);
+		out = next;
+	}
+	cgroup_v2_kv_free(kv, n);
+	return out;
+}
+
+/* The plain form: CFQ's file names. */
 static char *files_v1(const char *res)
 {
 	cleanup_spec bc_spec_t *spec = parse_resources(res);
+	cleanup_free char *cfq = files_v1_for(res, CGROUP_V1_WEIGHT_CFQ);
 	bc_error_t *err = NULL;
 	bc_kv_t *kv = NULL;
 	size_t n = 99;
@@ -649,6 +753,7 @@ static char *files_v1(const char *res)
 		free(out);
 		out = bc_xasprintf("ERR:%s", err->msg);
 		bc_error_free(err);
+		ck_assert_str_eq(out, cfq);
 		return out;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -657,12 +762,19 @@ static char *files_v1(const char *res)
 		out = next;
 	}
 	cgroup_v2_kv_free(kv, n);
+	ck_assert_str_eq(out, cfq);
 	return out;
 }
 
 #define assert_v1(res, expected)                                                                   \
 	do {                                                                                       \
 		cleanup_free char *got_ = files_v1(res);                                           \
+		ck_assert_str_eq(got_, expected);                                                  \
+	} while (0)
+
+#define assert_v1_for(res, weight, expected)                                                       \
+	do {                                                                                       \
+		cleanup_free char *got_ = files_v1_for(res, weight);                               \
 		ck_assert_str_eq(got_, expected);                                                  \
 	} while (0)
 
@@ -715,12 +827,26 @@ static const struct {
 					  "not supported (the kernel is always hierarchical)"},
     {"{'cpu':{'period':500}}", "ERR:linux.resources.cpu.period: 500 is outside 1000..1000000 (us)"},
     {"{'cpu':{'quota':10}}", "ERR:linux.resources.cpu.quota: 10 is below the minimum 1000 (us)"},
-    {"{'blockIO':{'weight':100}}",
-     "ERR:linux.resources.blockIO: not supported yet on a cgroup v1 host"},
-    {"{'hugepageLimits':[{'pageSize':'2MB','limit':0}]}",
-     "ERR:linux.resources.hugepageLimits: not supported yet on a cgroup v1 host"},
-    {"{'unified':{'memory.high':'1'}}",
-     "ERR:linux.resources.unified: not supported yet on a cgroup v1 host"},
+    {"{'blockIO':{'weight':5}}", "ERR:linux.resources.blockIO.weight: 5 is outside 10..1000"},
+    {"{'blockIO':{'weight':1001}}", "ERR:linux.resources.blockIO.weight: 1001 is outside 10..1000"},
+    {"{'blockIO':{'leafWeight':9}}",
+     "ERR:linux.resources.blockIO.leafWeight: 9 is outside 10..1000"},
+    {"{'blockIO':{'weightDevice':[{'major':8,'minor':0,'weight':2000}]}}",
+     "ERR:linux.resources.blockIO.weightDevice[0].weight: 2000 is outside 10..1000"},
+    {"{'blockIO':{'weightDevice':[{'major':8,'minor':0,'weight':10},"
+     "{'major':8,'minor':1,'leafWeight':1}]}}",
+     "ERR:linux.resources.blockIO.weightDevice[1].leafWeight: 1 is outside 10..1000"},
+    {"{'blockIO':{'weightDevice':[{'major':-1,'minor':0,'weight':100}]}}",
+     "ERR:linux.resources.blockIO.weightDevice[0]: invalid device -1:0"},
+    {"{'blockIO':{'throttleWriteIOPSDevice':[{'major':8,'minor':4294967296,'rate':1}]}}",
+     "ERR:linux.resources.blockIO.throttleWriteIOPSDevice[0]: invalid device 8:4294967296"},
+    {"{'network':{'priorities':[{'name':'eth 0','priority':1}]}}",
+     "ERR:linux.resources.network.priorities[0].name: invalid interface name \"eth 0\""},
+    {"{'network':{'priorities':[{'name':'a23456789012345x','priority':1}]}}",
+     "ERR:linux.resources.network.priorities[0].name: invalid interface name "
+     "\"a23456789012345x\""},
+    {"{'rdma':{'mlx 5':{'hcaHandles':1}}}",
+     "ERR:linux.resources.rdma: invalid device name \"mlx 5\""},
 };
 
 START_TEST(test_v1_errors)
@@ -731,15 +857,199 @@ END_TEST
 
 START_TEST(test_v1_controller)
 {
-	const char *keys[][2] = {{"?memory.memsw.limit_in_bytes", "memory"},
-				 {"pids.max", "pids"},
-				 {"cpuset.cpus", "cpuset"},
-				 {"cpu.cfs_quota_us", "cpu"}};
+	/* NULL: a cgroup2 core file, in every cgroup2 directory. */
+	const char *keys[][3] = {
+	    {"?memory.memsw.limit_in_bytes", "memory", "memory.memsw.limit_in_bytes"},
+	    {"pids.max", "pids", "pids.max"},
+	    {"cpuset.cpus", "cpuset", "cpuset.cpus"},
+	    {"cpu.cfs_quota_us", "cpu", "cpu.cfs_quota_us"},
+	    {"blkio.throttle.read_bps_device", "blkio", "blkio.throttle.read_bps_device"},
+	    {"?hugetlb.2MB.rsvd.limit_in_bytes", "hugetlb", "hugetlb.2MB.rsvd.limit_in_bytes"},
+	    {"net_cls.classid", "net_cls", "net_cls.classid"},
+	    {"net_prio.ifpriomap", "net_prio", "net_prio.ifpriomap"},
+	    {"rdma.max", "rdma", "rdma.max"},
+	    {"@memory.high", "memory", "memory.high"},
+	    {"@hugetlb.2MB.max", "hugetlb", "hugetlb.2MB.max"},
+	    {"@cgroup.max.descendants", NULL, "cgroup.max.descendants"},
+	    {"@cpu.pressure", NULL, "cpu.pressure"},
+	    {"@cpu.stat", NULL, "cpu.stat"},
+	    {"@cpu.weight", "cpu", "cpu.weight"}};
 
 	for (size_t i = 0; i < BC_ARRAY_SIZE(keys); i++) {
 		cleanup_free char *c = cgroup_v1_file_controller(keys[i][0]);
-		ck_assert_str_eq(c, keys[i][1]);
+
+		if (keys[i][1] == NULL)
+			ck_assert_msg(c == NULL, "%s: %s", keys[i][0], c);
+		else
+			ck_assert_str_eq(c, keys[i][1]);
+		ck_assert_str_eq(cgroup_v1_file_name(keys[i][0]), keys[i][2]);
+		ck_assert(cgroup_v1_key_is_unified(keys[i][0]) == (keys[i][0][0] == '@'));
 	}
+}
+END_TEST
+
+static const char blkio_all[] =
+    "{'blockIO':{'weight':500,'leafWeight':300,"
+    "'weightDevice':[{'major':8,'minor':0,'weight':100,'leafWeight':50},"
+    "{'major':8,'minor':16,'leafWeight':20},{'major':8,'minor':32,'weight':0}],"
+    "'throttleReadBpsDevice':[{'major':8,'minor':0,'rate':1048576},"
+    "{'major':8,'minor':16,'rate':2}],"
+    "'throttleWriteBpsDevice':[{'major':254,'minor':0,'rate':0}],"
+    "'throttleReadIOPSDevice':[{'major':8,'minor':0,'rate':300}],"
+    "'throttleWriteIOPSDevice':[{'major':8,'minor':0,'rate':18446744073709551615}]}}";
+
+START_TEST(test_v1_blkio)
+{
+	/* CFQ's files, the default; one write per device and file, in the order given. */
+	assert_v1(blkio_all, "blkio.weight=500\n"
+			     "blkio.leaf_weight=300\n"
+			     "blkio.weight_device=8:0 100\n"
+			     "blkio.leaf_weight_device=8:0 50\n"
+			     "blkio.leaf_weight_device=8:16 20\n"
+			     "blkio.throttle.read_bps_device=8:0 1048576\n"
+			     "blkio.throttle.read_bps_device=8:16 2\n"
+			     "blkio.throttle.write_bps_device=254:0 0\n"
+			     "blkio.throttle.read_iops_device=8:0 300\n"
+			     "blkio.throttle.write_iops_device=8:0 18446744073709551615\n");
+	/* BFQ: its own weight files, 1..1000, no leaf weights. */
+	assert_v1_for("{'blockIO':{'weight':5,'weightDevice':[{'major':8,'minor':0,'weight':1}],"
+		      "'throttleReadBpsDevice':[{'major':8,'minor':0,'rate':7}]}}",
+		      CGROUP_V1_WEIGHT_BFQ,
+		      "blkio.bfq.weight=5\n"
+		      "blkio.bfq.weight_device=8:0 1\n"
+		      "blkio.throttle.read_bps_device=8:0 7\n");
+	assert_v1_for(blkio_all, CGROUP_V1_WEIGHT_BFQ,
+		      "ERR:linux.resources.blockIO.leafWeight: not supported by the BFQ I/O "
+		      "scheduler (no blkio.leaf_weight; CFQ had it)");
+	assert_v1_for("{'blockIO':{'weightDevice':[{'major':8,'minor':0,'leafWeight':10}]}}",
+		      CGROUP_V1_WEIGHT_BFQ,
+		      "ERR:linux.resources.blockIO.leafWeight: not supported by the BFQ I/O "
+		      "scheduler (no blkio.leaf_weight; CFQ had it)");
+	assert_v1_for("{'blockIO':{'weight':1001}}", CGROUP_V1_WEIGHT_BFQ,
+		      "ERR:linux.resources.blockIO.weight: 1001 is outside 1..1000");
+	/* Neither scheduler: a weight is refused, throttling still works. */
+	assert_v1_for("{'blockIO':{'weight':100}}", CGROUP_V1_WEIGHT_NONE,
+		      "ERR:linux.resources.blockIO: I/O weights are not supported by this kernel "
+		      "(the blkio cgroup has neither blkio.weight nor blkio.bfq.weight: is the "
+		      "BFQ I/O scheduler available?)");
+	assert_v1_for("{'blockIO':{'weightDevice':[{'major':8,'minor':0,'weight':100}]}}",
+		      CGROUP_V1_WEIGHT_NONE,
+		      "ERR:linux.resources.blockIO: I/O weights are not supported by this kernel "
+		      "(the blkio cgroup has neither blkio.weight nor blkio.bfq.weight: is the "
+		      "BFQ I/O scheduler available?)");
+	assert_v1_for("{'blockIO':{'weight':0,'throttleWriteBpsDevice':[{'major':7,'minor':0,"
+		      "'rate':1024}]}}",
+		      CGROUP_V1_WEIGHT_NONE, "blkio.throttle.write_bps_device=7:0 1024\n");
+	/* 0 is unset. */
+	assert_v1("{'blockIO':{'weight':0,'leafWeight':0}}", "");
+	assert_v1("{'blockIO':{}}", "");
+}
+END_TEST
+
+START_TEST(test_v1_other_controllers)
+{
+	assert_v1("{'hugepageLimits':[{'pageSize':'2MB','limit':4194304},"
+		  "{'pageSize':'1GB','limit':0}]}",
+		  "hugetlb.2MB.limit_in_bytes=4194304\n"
+		  "?hugetlb.2MB.rsvd.limit_in_bytes=4194304\n"
+		  "hugetlb.1GB.limit_in_bytes=0\n"
+		  "?hugetlb.1GB.rsvd.limit_in_bytes=0\n");
+	assert_v1("{'network':{'classID':1048577,'priorities':[{'name':'eth0','priority':5},"
+		  "{'name':'lo','priority':0}]}}",
+		  "net_cls.classid=1048577\n"
+		  "net_prio.ifpriomap=eth0 5\n"
+		  "net_prio.ifpriomap=lo 0\n");
+	assert_v1("{'network':{'classID':0}}", "net_cls.classid=0\n");
+	assert_v1("{'rdma':{'mlx5_1':{'hcaHandles':3,'hcaObjects':10000},"
+		  "'mlx4_0':{'hcaObjects':5}}}",
+		  "rdma.max=mlx5_1 hca_handle=3 hca_object=10000\n"
+		  "rdma.max=mlx4_0 hca_object=5\n");
+	/* unified: marked for the cgroup2 hierarchy, one write per non-empty line, last. */
+	assert_v1("{'unified':{'cgroup.max.descendants':'5','memory.high':'1\\n\\n2\\n'},"
+		  "'pids':{'limit':3}}",
+		  "pids.max=3\n"
+		  "@cgroup.max.descendants=5\n"
+		  "@memory.high=1\n"
+		  "@memory.high=2\n");
+	assert_v1("{'unified':{'cgroup.max.depth':''}}", "");
+	/* Every controller at once: memory, cpu, pids, blkio, hugetlb, net_cls, net_prio,
+	 * rdma, unified. */
+	assert_v1("{'unified':{'io.max':'8:0 rbps=1'},'rdma':{'d':{'hcaHandles':1}},"
+		  "'network':{'priorities':[{'name':'lo','priority':2}],'classID':7},"
+		  "'hugepageLimits':[{'pageSize':'64KB','limit':65536}],"
+		  "'blockIO':{'weight':10},'pids':{'limit':-1},'cpu':{'shares':2},"
+		  "'memory':{'limit':1048576}}",
+		  "memory.limit_in_bytes=1048576\n"
+		  "cpu.shares=2\n"
+		  "pids.max=max\n"
+		  "blkio.weight=10\n"
+		  "hugetlb.64KB.limit_in_bytes=65536\n"
+		  "?hugetlb.64KB.rsvd.limit_in_bytes=65536\n"
+		  "net_cls.classid=7\n"
+		  "net_prio.ifpriomap=lo 2\n"
+		  "rdma.max=d hca_handle=1\n"
+		  "@io.max=8:0 rbps=1\n");
+}
+END_TEST
+
+START_TEST(test_v1_struct_guards)
+{
+	/* The parser refuses such keys and page sizes; a struct built in code gets the same
+	 * answer from the conversion. */
+	bc_kv_t bad[] = {{.key = "@memory.high", .value = "1"},
+			 {.key = "?memory.high", .value = "1"},
+			 {.key = "../memory.high", .value = "1"},
+			 {.key = "", .value = "1"}};
+	bc_hugepage_limit_t pages[] = {{.page_size = "2MB/..", .limit = 1},
+				       {.page_size = "02MB", .limit = 1},
+				       {.page_size = "MB", .limit = 1},
+				       {.page_size = "2TB", .limit = 1},
+				       {.page_size = NULL, .limit = 1}};
+	bc_error_t *err = NULL;
+	bc_kv_t *kv = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; i < BC_ARRAY_SIZE(bad); i++) {
+		bc_resources_t r = {.unified = &bad[i], .n_unified = 1};
+		cleanup_free char *want =
+		    bc_xasprintf("linux.resources.unified: invalid key \"%s\"", bad[i].key);
+
+		ck_assert_int_eq(cgroup_v1_resource_files(&r, &kv, &n, &err), -1);
+		ck_assert_str_eq(err->msg, want);
+		bc_error_freep(&err);
+	}
+	for (size_t i = 0; i < BC_ARRAY_SIZE(pages); i++) {
+		bc_resources_t r = {.hugepage_limits = &pages[i], .n_hugepage_limits = 1};
+		cleanup_free char *want = bc_xasprintf(
+		    "linux.resources.hugepageLimits[0].pageSize: invalid page size \"%s\" "
+		    "(expected e.g. 2MB, 1GB, 64KB)",
+		    pages[i].page_size ? pages[i].page_size : "");
+
+		ck_assert_int_eq(cgroup_v1_resource_files(&r, &kv, &n, &err), -1);
+		ck_assert_str_eq(err->msg, want);
+		bc_error_freep(&err);
+	}
+	{
+		bc_net_priority_t p = {.name = NULL, .priority = 1};
+		bc_resources_t r = {.net_priorities = &p, .n_net_priorities = 1};
+
+		ck_assert_int_eq(cgroup_v1_resource_files(&r, &kv, &n, &err), -1);
+		ck_assert_str_eq(err->msg, "linux.resources.network.priorities[0].name: invalid "
+					   "interface name \"\"");
+		bc_error_freep(&err);
+	}
+	{
+		bc_rdma_limit_t d = {.device = "mlx5_0"};
+		bc_resources_t r = {.rdma = &d, .n_rdma = 1};
+
+		ck_assert_int_eq(cgroup_v1_resource_files(&r, &kv, &n, &err), -1);
+		ck_assert_str_eq(err->msg, "linux.resources.rdma.mlx5_0: neither hcaHandles nor "
+					   "hcaObjects is set");
+		bc_error_freep(&err);
+	}
+	ck_assert_int_eq(cgroup_v1_resource_files(NULL, &kv, &n, &err), 0);
+	ck_assert_ptr_null(kv);
+	ck_assert_uint_eq(n, 0);
 }
 END_TEST
 
@@ -909,11 +1219,16 @@ static Suite *cgroup_suite(void)
 	tcase_add_test(tw, test_write_nofollow_and_dir);
 	tcase_add_test(tw, test_write_errno_from_write);
 	tcase_add_test(tw, test_probe_features);
+	tcase_add_test(tw, test_v1_probe_features);
+	tcase_add_test(tw, test_remove_records);
 	suite_add_tcase(s, tw);
 
 	tcase_add_test(tv1, test_v1_list);
 	tcase_add_loop_test(tv1, test_v1_errors, 0, BC_ARRAY_SIZE(v1_errors));
 	tcase_add_test(tv1, test_v1_controller);
+	tcase_add_test(tv1, test_v1_blkio);
+	tcase_add_test(tv1, test_v1_other_controllers);
+	tcase_add_test(tv1, test_v1_struct_guards);
 	tcase_add_test(tv1, test_hierarchies);
 	tcase_add_test(tv1, test_paths);
 	tcase_add_test(tv1, test_manager_flag);
