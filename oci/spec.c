@@ -893,6 +893,37 @@ void bc_spec_freep(bc_spec_t **spec)
 	*spec = NULL;
 }
 
+bc_resources_t *bc_resources_parse(const char *name, const char *data, size_t len, bc_error_t **err)
+{
+	bc_resources_t *r = bc_xcalloc(1, sizeof(*r));
+
+	if (spec_json_parse(name ? name : "resources", &resources_type, data ? data : "",
+			    data ? len : 0, r, err) < 0) {
+		bc_resources_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+bc_resources_t *bc_resources_dup(const bc_resources_t *r, bc_error_t **err)
+{
+	cleanup_free char *json = NULL;
+
+	if (r == NULL)
+		return bc_xcalloc(1, sizeof(*r));
+	/* Through the tables: every member, owned strings and arrays included. */
+	json = spec_json_generate("linux.resources", &resources_type, r, err);
+	return json ? bc_resources_parse("linux.resources", json, strlen(json), err) : NULL;
+}
+
+void bc_resources_free(bc_resources_t *r)
+{
+	if (r == NULL)
+		return;
+	spec_json_free(&resources_type, r);
+	free(r);
+}
+
 char *bc_spec_to_json(const bc_spec_t *spec, bc_error_t **err)
 {
 	return spec_json_generate("config.json", &spec_type, spec, err);

@@ -339,6 +339,15 @@ void bc_spec_free(bc_spec_t *spec);
 void bc_spec_freep(bc_spec_t **spec);
 #define cleanup_spec __attribute__((cleanup(bc_spec_freep)))
 
+/* A LinuxResources document alone (`barco update -r`), checked as linux.resources is;
+ * messages start with `name` and the path below the document ("memory.limit: ..."). */
+bc_resources_t *bc_resources_parse(const char *name, const char *data, size_t len,
+				   bc_error_t **err);
+/* A deep copy through the same checks (r NULL: an empty one; NULL with *err when a value
+ * would not parse). */
+bc_resources_t *bc_resources_dup(const bc_resources_t *r, bc_error_t **err);
+void bc_resources_free(bc_resources_t *r);
+
 /* Serialize a spec back to JSON (used by `barco spec` and the in-memory default). */
 char *bc_spec_to_json(const bc_spec_t *spec, bc_error_t **err);
 
