@@ -288,9 +288,9 @@ start_three() {
 	wait_for_status ctr stopped
 }
 
-@test "kill --all refuses a container that shares the host's pid namespace" {
+@test "kill --all without a cgroup refuses a container that shares the host's pid namespace" {
 	update_config '.linux.namespaces |= map(select(.type != "pid"))'
-	create_ctr ctr
+	barco --cgroup-manager=disabled create -b "$BUNDLE" ctr </dev/null >/dev/null
 	barco start ctr
 	run --separate-stderr barco kill --all ctr KILL
 	assert_error "pid namespace"

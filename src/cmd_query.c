@@ -23,7 +23,8 @@ static void list_table(bc_state_t **states, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		const bc_state_t *s = states[i];
 		struct passwd *pw = getpwuid(s->owner);
-		bool live = strcmp(s->status, "created") == 0 || strcmp(s->status, "running") == 0;
+		bool live = strcmp(s->status, "created") == 0 ||
+			    strcmp(s->status, "running") == 0 || strcmp(s->status, "paused") == 0;
 
 		printf("%-20s %-8d %-10s %-40s %-31s ", s->id, live ? (int)s->pid : 0, s->status,
 		       s->bundle ? s->bundle : "", s->created ? s->created : "");
