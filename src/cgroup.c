@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 #include <unistd.h>
 
 #include "barco/cgroup.h"
+#include "barco/cgroup_devices.h"
 #include "barco/cgroup_v1.h"
 #include "barco/cgroup_v2.h"
 #include "barco/log.h"
@@ -268,6 +271,7 @@ struct cg_dir {
 	int fd;	     /* the leaf, -1 once closed */
 	const cgroup_hier_t *h;
 	bool rt_budget; /* give new cpu cgroups their parent's real-time runtime */
+	char *shown;	/* "MOUNTPOINT/REL", for messages */
 };
 
 struct cgroup {
@@ -277,6 +281,7 @@ struct cgroup {
 	bool recorded;
 	cgroup_hier_t *h;
 	size_t nh;
+	cgroup_mode_t mode;
 };
 
 /* A cgroup mount's root, checked to be one. */
@@ -381,7 +386,9 @@ static int v2_enable(int parent, char **ctls, const char *shown, bc_error_t **er
 	return 0;
 }
 
-/* mkdir -p of d->rel below its mount; d->keep and d->fd tell how far it got. */
+/* mkdir -p of d->rel below its mount; d->keep and d->fd tell how far it got.  On cgroup2
+ * (v2_ctl), each parent of a directory we make, and of the leaf, delegates CTLS: the first
+ * one made needs them from the cgroup that existed above it. */
 static int make_dir(struct cg_dir *d, bool v2_ctl, char **ctls, bc_error_t **err)
 {
 	cleanup_close int fd = -1;
@@ -398,21 +405,21 @@ static int make_dir(struct cg_dir *d, bool v2_ctl, char **ctls, bc_error_t **err
 		size_t len = strcspn(p, "/");
 		cleanup_free char *name = bc_xstrndup(p, len);
 		char *next = bc_xasprintf("%s/%s", shown, name);
+		bool made;
 		int child;
 
 		free(shown);
 		shown = next;
 		p += len + (p[len] == '/');
-		if (v2_ctl && (created || *p == '\0') && v2_enable(fd, ctls, shown, err) < 0)
-			return -1;
-		if (mkdirat(fd, name, 0755) == 0) {
-			if (!created)
-				d->keep = i;
-			created = true;
-		} else if (errno != EEXIST || created) {
+		made = mkdirat(fd, name, 0755) == 0;
+		if (!made && (errno != EEXIST || created))
 			/* Past a directory we made, nobody else should have made the next one. */
 			return bc_error_errno(err, "cgroup: create %s", shown);
-		}
+		if (made && !created)
+			d->keep = i;
+		created |= made;
+		if (v2_ctl && (made || *p == '\0') && v2_enable(fd, ctls, shown, err) < 0)
+			return -1;
 		child = open_below(fd, name, dev, shown, err);
 		if (child < 0)
 			return -1;
@@ -432,28 +439,99 @@ static int make_dir(struct cg_dir *d, bool v2_ctl, char **ctls, bc_error_t **err
 	return 0;
 }
 
-/* What is left in a leaf we created: processes outside the container's pid namespace, or
- * all of them when the init could not be stopped (an unreadable state record). */
+/* How many leading components of d->rel exist already: before make_dir, for the pending
+ * record. */
+static size_t existing_components(const struct cg_dir *d)
+{
+	cleanup_close int fd = -1;
+	size_t i = 0;
+	dev_t dev;
+
+	fd = open_mount(d->mountpoint, &dev, NULL);
+	if (fd < 0)
+		return 0;
+	for (const char *p = d->rel; *p; i++) {
+		size_t len = strcspn(p, "/");
+		cleanup_free char *name = bc_xstrndup(p, len);
+		int child = openat(fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+		if (child < 0)
+			break;
+		close(fd);
+		fd = child;
+		p += len + (p[len] == '/');
+	}
+	return i;
+}
+
+/* What is left in a cgroup we made: processes outside the container's pid namespace, all
+ * of them when the init could not be stopped (an unreadable state record, a crashed
+ * create).  cgroup.kill (cgroup2, 5.14+) takes the whole subtree at once, with no pid to
+ * reuse in between; elsewhere each pid of cgroup.procs, and a v1 freezer is thawed, since a
+ * frozen task does not die. */
 static void kill_members(int leaf)
 {
 	cleanup_free char *procs = NULL;
-	cleanup_close int fd = openat(leaf, "cgroup.procs", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int kfd = openat(leaf, "cgroup.kill", O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int fd = -1;
+	bc_kv_t thaw = {.key = "?freezer.state", .value = "THAWED"};
 	char *save = NULL;
 
+	if (kfd >= 0 && write(kfd, "1", 1) == 1)
+		return;
+	fd = openat(leaf, "cgroup.procs", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 || bc_read_all(fd, MAX_PROC_FILE, &procs, NULL) < 0)
 		return;
 	for (char *p = strtok_r(procs, "\n", &save); p; p = strtok_r(NULL, "\n", &save)) {
 		int64_t pid;
 
-		if (bc_parse_int64(p, &pid) == 0 && pid > 0)
+		if (bc_parse_int64(p, &pid) == 0 && pid > 0 && pid <= INT32_MAX)
 			kill((pid_t)pid, SIGKILL);
 	}
+	cgroup_v2_write_files(leaf, &thaw, 1, NULL);
+}
+
+/* rmdir parent/name (FD: that directory) and the cgroups the container made below it,
+ * deepest first, killing their members; the kernel refuses while exiting tasks are still
+ * counted: retried for 2 s. */
+static int rmdir_subtree(int parent, const char *name, int fd, int depth)
+{
+	cleanup_dir DIR *dir = NULL;
+	int dfd = depth < 32 ? openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	struct dirent *de;
+
+	if (dfd >= 0 && (dir = fdopendir(dfd)) == NULL)
+		close(dfd);
+	while (dir != NULL && (de = readdir(dir)) != NULL) {
+		int child;
+
+		if (de->d_type != DT_DIR || strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		child = openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (child < 0)
+			continue;
+		rmdir_subtree(fd, de->d_name, child, depth + 1);
+		close(child);
+	}
+	for (int tries = 0; unlinkat(parent, name, AT_REMOVEDIR) < 0; tries++) {
+		struct timespec ts = {0, 10 * 1000 * 1000};
+
+		if (errno == ENOENT)
+			return 0;
+		if (errno != EBUSY || tries >= 200)
+			return -1;
+		kill_members(fd);
+		nanosleep(&ts, NULL);
+	}
+	return 0;
 }
 
 /* rmdir mountpoint/rel from the leaf up to (not including) component KEEP.  A busy leaf
- * (ours: it is past KEEP) has its members killed and is retried for 2 s; a busy parent is
- * shared: kept. */
-static int remove_dir(const char *mountpoint, const char *rel, size_t keep, bc_error_t **err)
+ * (ours: it is past KEEP) has what runs in it killed when MAY_KILL (else it is kept, as
+ * somebody else's); a busy parent is shared: kept. */
+static int remove_dir(const char *mountpoint, const char *rel, size_t keep, bool may_kill,
+		      bc_error_t **err)
 {
 	int fds[64];
 	char *names[64];
@@ -485,22 +563,15 @@ static int remove_dir(const char *mountpoint, const char *rel, size_t keep, bc_e
 remove:
 	/* fds[i] is the parent of names[i]; the directories from index keep on are ours. */
 	for (size_t i = n; i-- > keep && ret == 0;) {
-		int tries = 0;
+		bool leaf = i + 1 == n && may_kill;
 
-		while (unlinkat(fds[i], names[i], AT_REMOVEDIR) < 0) {
-			struct timespec ts = {0, 10 * 1000 * 1000};
-
-			if (errno == ENOENT)
-				break;
-			if (errno != EBUSY || i + 1 != n || ++tries > 200) {
-				if (errno == EBUSY && i + 1 != n)
-					goto out; /* another cgroup below: shared, keep it */
-				ret = bc_error_errno(err, "cgroup: remove %s/%s", mountpoint, rel);
-				goto out;
-			}
-			kill_members(fds[i + 1]);
-			nanosleep(&ts, NULL);
-		}
+		if ((leaf ? rmdir_subtree(fds[i], names[i], fds[i + 1], 0)
+			  : unlinkat(fds[i], names[i], AT_REMOVEDIR)) == 0 ||
+		    errno == ENOENT)
+			continue;
+		if (errno == EBUSY && !leaf)
+			break; /* another cgroup below, or somebody's tasks: shared, keep it */
+		ret = bc_error_errno(err, "cgroup: remove %s/%s", mountpoint, rel);
 	}
 out:
 	for (size_t i = 0; i <= n; i++)
@@ -509,51 +580,116 @@ out:
 	return ret;
 }
 
-/* ---- the record: "MOUNTPOINT\tKEEP\tREL\n" per directory ---- */
+/* ---- the record: "MOUNTPOINT\tKEEP\tREL\n" per directory ----
+ * CGROUP_RECORD lists what cgroup_enter made, written once the directories exist.  Before
+ * it makes any, it writes RECORD_PENDING: what it is about to make, KEEP from the
+ * components that existed then.  A barco killed in between leaves only that one, and
+ * removal from it only rmdirs: nothing was put in those directories yet, and one that
+ * somebody else made meanwhile must not have its processes killed. */
+#define RECORD_PENDING CGROUP_RECORD ".pending"
 
+static int record_add(char **buf, const char *mountpoint, size_t keep, const char *rel,
+		      bc_error_t **err)
+{
+	char *next;
+
+	if (strpbrk(mountpoint, "\t\n") != NULL || strpbrk(rel, "\t\n") != NULL)
+		return bc_error_set(err, 0,
+				    "cgroup: %s/%s: a tab or newline in a cgroup path is refused",
+				    mountpoint, rel);
+	next = bc_xasprintf("%s%s\t%zu\t%s\n", *buf, mountpoint, keep, rel);
+	free(*buf);
+	*buf = next;
+	return 0;
+}
+
+static int record_store(int state_dirfd, const char *name, const char *buf, bc_error_t **err)
+{
+	if (bc_write_file_atomic_at(state_dirfd, name, buf, strlen(buf), 0600, err) < 0)
+		return bc_error_wrap(err, "cgroup: record the container's cgroups");
+	return 0;
+}
+
+/* The exact record, replacing the pending one. */
 static int write_record(const cgroup_t *cg, bc_error_t **err)
 {
 	cleanup_free char *buf = bc_xstrdup("");
 
-	for (size_t i = 0; i < cg->n; i++) {
-		char *next = bc_xasprintf("%s%s\t%zu\t%s\n", buf, cg->d[i].mountpoint,
-					  cg->d[i].keep, cg->d[i].rel);
-		free(buf);
-		buf = next;
+	for (size_t i = 0; i < cg->n; i++)
+		if (record_add(&buf, cg->d[i].mountpoint, cg->d[i].keep, cg->d[i].rel, err) < 0)
+			return -1;
+	if (record_store(cg->state_dirfd, CGROUP_RECORD, buf, err) < 0)
+		return -1;
+	if (unlinkat(cg->state_dirfd, RECORD_PENDING, 0) < 0 && errno != ENOENT)
+		return bc_error_errno(err, "cgroup: remove the record " RECORD_PENDING);
+	return 0;
+}
+
+/* Remove what each line of a record names.  A line that does not parse fails the removal
+ * once the others are done (delete keeps the entry; --force warns and removes it). */
+static int remove_recorded(char *rec, const char *file, bool may_kill, bc_error_t **err)
+{
+	char *save = NULL;
+	size_t bad = 0;
+	int ret = 0;
+
+	for (char *l = strtok_r(rec, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *t1 = strchr(l, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
+		uint64_t keep;
+
+		if (t2 == NULL || l[0] != '/' || t2[1] == '\0') {
+			bad++;
+			continue;
+		}
+		*t1 = *t2 = '\0';
+		if (bc_parse_uint64(t1 + 1, &keep) < 0) {
+			bad++;
+			continue;
+		}
+		if (remove_dir(l, t2 + 1, (size_t)keep, may_kill, ret < 0 ? NULL : err) < 0)
+			ret = -1;
 	}
-	if (bc_write_file_atomic_at(cg->state_dirfd, CGROUP_RECORD, buf, strlen(buf), 0600, err) <
-	    0)
-		return bc_error_wrap(err, "cgroup: record the container's cgroups");
+	if (bad > 0 && ret == 0)
+		ret = bc_error_set(err, 0,
+				   "cgroup: %zu malformed line%s in the record %s: the cgroups "
+				   "named there were not removed",
+				   bad, bad > 1 ? "s" : "", file);
+	return ret;
+}
+
+/* Read a record; 1 read, 0 absent, -1 error. */
+static int record_read(int state_dirfd, const char *name, char **rec, bc_error_t **err)
+{
+	if (bc_read_file_at(state_dirfd, name, MAX_PROC_FILE, rec, NULL, err) == 0)
+		return 1;
+	if ((*err)->errnum != ENOENT)
+		return bc_error_wrap(err, "cgroup: read the record %s", name);
+	bc_error_freep(err);
 	return 0;
 }
 
 int cgroup_remove(int state_dirfd, bc_error_t **err)
 {
 	cleanup_free char *rec = NULL;
-	char *save = NULL;
-	int ret = 0;
+	int r;
 
-	if (bc_read_file_at(state_dirfd, CGROUP_RECORD, MAX_PROC_FILE, &rec, NULL, err) < 0) {
-		if ((*err)->errnum != ENOENT)
+	/* The exact record supersedes the pending one, which may still be there when barco was
+	 * killed right after writing it. */
+	r = record_read(state_dirfd, CGROUP_RECORD, &rec, err);
+	if (r > 0 && remove_recorded(rec, CGROUP_RECORD, true, err) < 0)
+		return -1;
+	if (r == 0) {
+		r = record_read(state_dirfd, RECORD_PENDING, &rec, err);
+		if (r > 0 && remove_recorded(rec, RECORD_PENDING, false, err) < 0)
 			return -1;
-		bc_error_freep(err);
-		return 0;
 	}
-	for (char *l = strtok_r(rec, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		char *t1 = strchr(l, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
-		uint64_t keep;
-
-		if (t2 == NULL || l[0] != '/')
-			continue;
-		*t1 = *t2 = '\0';
-		if (bc_parse_uint64(t1 + 1, &keep) < 0)
-			continue;
-		if (remove_dir(l, t2 + 1, (size_t)keep, ret < 0 ? NULL : err) < 0)
-			ret = -1;
-	}
-	if (ret == 0 && unlinkat(state_dirfd, CGROUP_RECORD, 0) < 0 && errno != ENOENT)
+	if (r < 0)
+		return -1;
+	if (unlinkat(state_dirfd, RECORD_PENDING, 0) < 0 && errno != ENOENT)
+		return bc_error_errno(err, "cgroup: remove the record " RECORD_PENDING);
+	if (unlinkat(state_dirfd, CGROUP_RECORD, 0) < 0 && errno != ENOENT)
 		return bc_error_errno(err, "cgroup: remove the record " CGROUP_RECORD);
-	return ret;
+	return 0;
 }
 
 /* ---- the manager ---- */
@@ -565,6 +701,7 @@ void cgroup_free(cgroup_t *cg)
 	for (size_t i = 0; i < cg->n; i++) {
 		free(cg->d[i].mountpoint);
 		free(cg->d[i].rel);
+		free(cg->d[i].shown);
 		if (cg->d[i].fd >= 0)
 			close(cg->d[i].fd);
 	}
@@ -582,13 +719,15 @@ void cgroup_abort(cgroup_t *cg)
 	for (size_t i = cg->n; i-- > 0;) {
 		if (cg->d[i].fd >= 0)
 			close(steal_fd(cg->d[i].fd));
-		if (remove_dir(cg->d[i].mountpoint, cg->d[i].rel, cg->d[i].keep, &err) < 0) {
+		if (remove_dir(cg->d[i].mountpoint, cg->d[i].rel, cg->d[i].keep, true, &err) < 0) {
 			bc_warn("%s", err->msg);
 			bc_error_freep(&err);
 		}
 	}
-	if (cg->recorded)
+	if (cg->recorded) {
 		unlinkat(cg->state_dirfd, CGROUP_RECORD, 0);
+		unlinkat(cg->state_dirfd, RECORD_PENDING, 0);
+	}
 	cgroup_free(cg);
 }
 
@@ -617,39 +756,133 @@ static bool soft_failure(int errnum)
 	return errnum == EACCES || errnum == EPERM || errnum == EROFS;
 }
 
-/* Each file in the hierarchy of its controller (v1), or all in the one (v2). */
+/* Whether the cgroup2 mount H has CTL (its root's cgroup.controllers). */
+static bool v2_root_has(const cgroup_hier_t *h, const char *ctl)
+{
+	cleanup_free char *path = bc_xasprintf("%s/cgroup.controllers", h->mountpoint);
+	cleanup_free char *list = NULL;
+	cleanup_error bc_error_t *e = NULL;
+
+	if (bc_read_file(path, 4096, &list, NULL, &e) < 0)
+		return false;
+	for (char *save = NULL, *w = strtok_r(list, " \n", &save); w;
+	     w = strtok_r(NULL, " \n", &save))
+		if (strcmp(w, ctl) == 0)
+			return true;
+	return false;
+}
+
+/* The hierarchy (index into H) a list entry is written in: on v2 the one; else the one
+ * holding the controller of the file, and for linux.resources.unified entries
+ * (CGROUP_V1_UNIFIED) the cgroup2 one of a hybrid host, unless a v1 hierarchy holds the
+ * controller.  SIZE_MAX with *err unset: an optional file of a controller nobody has. */
+static size_t key_hier(const cgroup_hier_t *h, size_t nh, cgroup_mode_t mode, const char *key,
+		       bc_error_t **err)
+{
+	cleanup_free char *ctl = cgroup_v1_file_controller(key);
+	const char *name = cgroup_v1_file_name(key);
+	size_t v2 = SIZE_MAX;
+
+	for (size_t j = 0; j < nh; j++) {
+		if (mode == CGROUP_MODE_V2)
+			return j;
+		if (h[j].v2)
+			v2 = j;
+		else if (ctl != NULL && cgroup_hier_has(&h[j], ctl)) {
+			if (!cgroup_v1_key_is_unified(key))
+				return j;
+			bc_error_set(err, 0,
+				     "cgroup: linux.resources.unified.%s: the %s controller is in "
+				     "the cgroup v1 hierarchy %s on this host; unified resources "
+				     "are only written to the cgroup2 hierarchy",
+				     name, ctl, h[j].mountpoint);
+			return SIZE_MAX;
+		}
+	}
+	if (cgroup_v1_key_is_unified(key)) {
+		if (v2 == SIZE_MAX)
+			bc_error_set(err, 0,
+				     "cgroup: linux.resources.unified.%s: unified resources are "
+				     "only supported on cgroup v2 (this host has no cgroup2 "
+				     "hierarchy)",
+				     name);
+		else if (ctl == NULL || v2_root_has(&h[v2], ctl))
+			return v2;
+		else
+			bc_error_set(err, 0,
+				     "cgroup: no mounted hierarchy has the %s controller (needed "
+				     "for linux.resources.unified.%s)",
+				     ctl, name);
+		return SIZE_MAX;
+	}
+	if (key[0] != CGROUP_V2_OPTIONAL)
+		bc_error_set(err, 0,
+			     "cgroup: no mounted hierarchy has the %s controller (needed for %s)",
+			     ctl, name);
+	return SIZE_MAX;
+}
+
+/* Before anything is made: every entry has a hierarchy.  *v2_ctls gets the controllers
+ * the cgroup2 directory of a hybrid host needs delegated (its unified entries). */
+static int check_routes(const cgroup_t *cg, cgroup_mode_t mode, const bc_kv_t *kv, size_t n,
+			char ***v2_ctls, bc_error_t **err)
+{
+	cleanup_free bc_kv_t *v2 = bc_xcalloc(n + 1, sizeof(*v2));
+	size_t nv2 = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t j = key_hier(cg->h, cg->nh, mode, kv[i].key, err);
+
+		if (j == SIZE_MAX && *err != NULL)
+			return -1;
+		if (j != SIZE_MAX && cg->h[j].v2)
+			v2[nv2++] = (bc_kv_t){.key = (char *)cgroup_v1_file_name(kv[i].key),
+					      .value = kv[i].value};
+	}
+	cgroup_v2_needed_controllers(v2, nv2, v2_ctls);
+	return 0;
+}
+
+/* Each file in the hierarchy key_hier picks (all in the one on v2). */
 static int write_resources(cgroup_t *cg, cgroup_mode_t mode, const bc_kv_t *kv, size_t n,
 			   bc_error_t **err)
 {
 	for (size_t i = 0; i < n; i++) {
-		cleanup_free char *ctl = cgroup_v1_file_controller(kv[i].key);
+		size_t j = key_hier(cg->h, cg->nh, mode, kv[i].key, err);
 		const struct cg_dir *d = NULL;
+		bc_kv_t one = {.key = kv[i].key, .value = kv[i].value};
 
-		for (size_t j = 0; j < cg->n && d == NULL; j++)
-			if (mode == CGROUP_MODE_V2 || cgroup_hier_has(cg->d[j].h, ctl))
-				d = &cg->d[j];
+		if (j == SIZE_MAX && *err != NULL)
+			return -1;
+		for (size_t k = 0; k < cg->n && d == NULL && j != SIZE_MAX; k++)
+			if (cg->d[k].h == &cg->h[j] && cg->d[k].fd >= 0)
+				d = &cg->d[k];
 		if (d == NULL) {
 			if (kv[i].key[0] == CGROUP_V2_OPTIONAL)
 				continue;
-			return bc_error_set(err, 0,
-					    "cgroup: no mounted hierarchy has the %s controller "
-					    "(needed for %s)",
-					    ctl, cgroup_v2_file_name(kv[i].key));
+			return bc_error_set(err, 0, "cgroup: the container has no cgroup in %s",
+					    j == SIZE_MAX ? "any hierarchy" : cg->h[j].mountpoint);
 		}
-		if (cgroup_v2_write_files(d->fd, &kv[i], 1, err) < 0)
+		if (cgroup_v1_key_is_unified(one.key))
+			one.key = (char *)cgroup_v1_file_name(one.key);
+		if (cgroup_v2_write_files(d->fd, &one, 1, err) < 0)
 			return bc_error_wrap(err, "%s/%s", d->mountpoint, d->rel);
 	}
 	return 0;
 }
 
+/* Every directory's path first, then the pending record, then the directories. */
 static int make_dirs(cgroup_t *cg, cgroup_mode_t mode, const char *cgroups_path, const char *id,
-		     char **ctls, bool rt_budget, bc_error_t **err)
+		     char **ctls, char **v2_ctls, bool rt_budget, bc_error_t **err)
 {
+	cleanup_free char *pending = bc_xstrdup("");
+
 	cg->d = bc_xcalloc(cg->nh, sizeof(*cg->d));
 	for (size_t i = 0; i < cg->nh; i++) {
 		struct cg_dir *d = &cg->d[cg->n];
 
 		d->fd = -1;
+		d->keep = SIZE_MAX; /* not attempted yet: nothing of ours to undo */
 		d->h = &cg->h[i];
 		d->rt_budget = rt_budget;
 		d->mountpoint = bc_xstrdup(cg->h[i].mountpoint);
@@ -658,8 +891,21 @@ static int make_dirs(cgroup_t *cg, cgroup_mode_t mode, const char *cgroups_path,
 			free(d->mountpoint);
 			return -1;
 		}
+		d->shown = bc_xasprintf("%s/%s", d->mountpoint, d->rel);
 		cg->n++;
-		if (make_dir(d, mode == CGROUP_MODE_V2, ctls, err) < 0)
+		if (record_add(&pending, d->mountpoint, existing_components(d), d->rel, err) < 0)
+			return -1;
+	}
+	/* Recorded before the first mkdir: a barco killed from here on leaves a record that
+	 * delete --force removes the directories by. */
+	if (record_store(cg->state_dirfd, RECORD_PENDING, pending, err) < 0)
+		return -1;
+	cg->recorded = true;
+	for (size_t i = 0; i < cg->n; i++) {
+		struct cg_dir *d = &cg->d[i];
+		bool v2 = mode == CGROUP_MODE_V2 || (d->h->v2 && v2_ctls && v2_ctls[0]);
+
+		if (make_dir(d, v2, mode == CGROUP_MODE_V2 ? ctls : v2_ctls, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -676,6 +922,29 @@ static bool wants_rt(const bc_spec_t *spec)
 	return r && r->cpu && r->cpu->has_realtime_runtime && r->cpu->realtime_runtime != 0;
 }
 
+/* linux.resources.devices and the default allow list (always: runc does the same): in the
+ * v1 devices hierarchy, else as an eBPF program on the cgroup2 directory (v2, or a hybrid
+ * host without a devices hierarchy). */
+static int apply_devices(const cgroup_t *cg, const bc_spec_t *spec, bc_error_t **err)
+{
+	const struct cg_dir *v1 = NULL, *v2 = NULL, *d;
+	cleanup_free char *shown = NULL;
+
+	for (size_t i = 0; i < cg->n; i++) {
+		if (cg->d[i].h->v2)
+			v2 = &cg->d[i];
+		else if (cgroup_hier_has(cg->d[i].h, "devices"))
+			v1 = &cg->d[i];
+	}
+	d = v1 ? v1 : v2;
+	if (d == NULL) {
+		bc_warn("cgroup: no devices hierarchy is mounted: device access is not restricted");
+		return 0;
+	}
+	shown = bc_xasprintf("%s/%s", d->mountpoint, d->rel);
+	return cgroup_devices_apply(d->fd, d == v2, spec, shown, err);
+}
+
 static int enter_all(cgroup_t *cg, pid_t pid, bc_error_t **err)
 {
 	cleanup_free char *v = bc_xasprintf("%d", (int)pid);
@@ -687,6 +956,41 @@ static int enter_all(cgroup_t *cg, pid_t pid, bc_error_t **err)
 	return 0;
 }
 
+/* The list again, now that the directories exist and can say which weight files the I/O
+ * scheduler gives them (BFQ or not); only blockIO depends on it. */
+static int relist_for_dirs(const cgroup_t *cg, cgroup_mode_t mode, const bc_resources_t *res,
+			   bc_kv_t **kv, size_t *n, bc_error_t **err)
+{
+	bc_kv_t *fresh = NULL;
+	size_t nfresh = 0;
+	int fd, r;
+
+	if (res == NULL || res->block_io == NULL)
+		return 0;
+	if (mode == CGROUP_MODE_V2) {
+		cgroup_v2_features_t f;
+
+		if (cg->n == 0 || cgroup_v2_probe_features(cg->d[0].fd, &f, err) < 0)
+			return cg->n == 0 ? 0 : -1;
+		r = cgroup_v2_resource_files_for(res, &f, &fresh, &nfresh, err);
+	} else {
+		cgroup_v1_features_t f;
+
+		fd = cgroup_dirfd(cg, "blkio", NULL);
+		if (fd < 0)
+			return 0; /* write_resources names the missing controller */
+		if (cgroup_v1_probe_features(fd, &f, err) < 0)
+			return -1;
+		r = cgroup_v1_resource_files_for(res, &f, &fresh, &nfresh, err);
+	}
+	if (r < 0)
+		return -1;
+	cgroup_v2_kv_free(*kv, *n);
+	*kv = fresh;
+	*n = nfresh;
+	return 0;
+}
+
 int cgroup_enter(const bc_spec_t *spec, const char *id, pid_t pid, int state_dirfd, cgroup_t **out,
 		 bc_error_t **err)
 {
@@ -694,6 +998,7 @@ int cgroup_enter(const bc_spec_t *spec, const char *id, pid_t pid, int state_dir
 	const char *path = lx ? lx->cgroups_path : NULL;
 	const bc_resources_t *res = lx ? lx->resources : NULL;
 	cleanup_strv char **ctls = NULL;
+	cleanup_strv char **v2_ctls = NULL;
 	cleanup_free char *name = NULL;
 	bc_kv_t *kv = NULL;
 	size_t n = 0;
@@ -716,9 +1021,12 @@ int cgroup_enter(const bc_spec_t *spec, const char *id, pid_t pid, int state_dir
 	name = bc_xasprintf("barco-%s-%d", id ? id : "ctr", (int)pid);
 	cg = *out = bc_xcalloc(1, sizeof(*cg));
 	cg->state_dirfd = state_dirfd;
+	cg->mode = mode;
 	ret = load_hierarchies(cg, mode, err);
+	if (ret == 0 && mode != CGROUP_MODE_V2)
+		ret = check_routes(cg, mode, kv, n, &v2_ctls, err);
 	if (ret == 0)
-		ret = make_dirs(cg, mode, path, name, ctls, wants_rt(spec), err);
+		ret = make_dirs(cg, mode, path, name, ctls, v2_ctls, wants_rt(spec), err);
 	if (ret < 0 && (path == NULL || *path == '\0') && n == 0 && *err &&
 	    soft_failure((*err)->errnum)) {
 		bc_warn("%s; the container stays in our cgroup", (*err)->msg);
@@ -728,12 +1036,15 @@ int cgroup_enter(const bc_spec_t *spec, const char *id, pid_t pid, int state_dir
 		cgroup_v2_kv_free(kv, n);
 		return 0;
 	}
-	if (ret == 0) {
+	/* Exact from here: a kill of barco later leaves what delete --force needs. */
+	if (ret == 0)
 		ret = write_record(cg, err);
-		cg->recorded = true; /* also when it failed half-way: abort unlinks it */
-	}
+	if (ret == 0)
+		ret = relist_for_dirs(cg, mode, res, &kv, &n, err);
 	if (ret == 0)
 		ret = write_resources(cg, mode, kv, n, err);
+	if (ret == 0)
+		ret = apply_devices(cg, spec, err);
 	if (ret == 0)
 		ret = enter_all(cg, pid, err);
 	cgroup_v2_kv_free(kv, n);
@@ -745,4 +1056,712 @@ int cgroup_enter(const bc_spec_t *spec, const char *id, pid_t pid, int state_dir
 
 /* ---- a created container's cgroups: cgroup_load, freeze, procs, signal ---- */
 
+/* A recorded directory, opened as make_dir does: from the mount's root one component at a
+ * time, no symlink, never leaving the mount. */
+static int open_recorded(struct cg_dir *d, bc_error_t **err)
+{
+	cleanup_close int fd = -1;
+	cleanup_free char *shown = bc_xstrdup(d->mountpoint);
+	dev_t dev;
+
+	if (d->rel[0] == '\0' || d->rel[0] == '/')
+		return bc_error_set(err, 0, "cgroup: bad path \"%s\" in the record", d->rel);
+	fd = open_mount(d->mountpoint, &dev, err);
+	if (fd < 0)
+		return -1;
+	for (const char *p = d->rel; *p;) {
+		size_t len = strcspn(p, "/");
+		cleanup_free char *name = bc_xstrndup(p, len);
+		char *next = bc_xasprintf("%s/%s", shown, name);
+		int child;
+
+		free(shown);
+		shown = next;
+		p += len + (p[len] == '/');
+		if (len == 0 || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+			return bc_error_set(err, 0, "cgroup: bad path \"%s\" in the record",
+					    d->rel);
+		child = open_below(fd, name, dev, shown, err);
+		if (child < 0)
+			return -1;
+		close(fd);
+		fd = child;
+	}
+	d->fd = steal_fd(fd);
+	return 0;
+}
+
+/* One "MOUNTPOINT\tKEEP\tREL" line of the record, opened and added to cg. */
+static int load_line(cgroup_t *cg, char *line, bc_error_t **err)
+{
+	char *t1 = strchr(line, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
+	struct cg_dir *d;
+	uint64_t keep;
+
+	if (t2 == NULL || line[0] != '/')
+		return bc_error_set(err, 0, "cgroup: malformed line \"%s\" in the record", line);
+	*t1 = *t2 = '\0';
+	if (bc_parse_uint64(t1 + 1, &keep) < 0)
+		return bc_error_set(err, 0, "cgroup: malformed count \"%s\" in the record", t1 + 1);
+	cg->d = bc_xrealloc(cg->d, (cg->n + 1) * sizeof(*cg->d));
+	d = &cg->d[cg->n++];
+	*d = (struct cg_dir){.mountpoint = bc_xstrdup(line),
+			     .rel = bc_xstrdup(t2 + 1),
+			     .keep = (size_t)keep,
+			     .fd = -1,
+			     .shown = bc_xasprintf("%s/%s", line, t2 + 1)};
+	for (size_t i = 0; i < cg->nh && d->h == NULL; i++)
+		if (strcmp(cg->h[i].mountpoint, line) == 0)
+			d->h = &cg->h[i];
+	if (d->h == NULL)
+		return bc_error_set(err, 0,
+				    "cgroup: %s (recorded at create) is no longer a cgroup "
+				    "hierarchy of ours",
+				    line);
+	return open_recorded(d, err);
+}
+
+int cgroup_load(int state_dirfd, cgroup_t **out, bc_error_t **err)
+{
+	cleanup_free char *rec = NULL;
+	cgroup_t *cg;
+	char *save = NULL;
+
+	*out = NULL;
+	if (bc_read_file_at(state_dirfd, CGROUP_RECORD, MAX_PROC_FILE, &rec, NULL, err) < 0) {
+		if ((*err)->errnum != ENOENT)
+			return -1;
+		bc_error_freep(err);
+		return 0;
+	}
+	cg = bc_xcalloc(1, sizeof(*cg));
+	cg->state_dirfd = state_dirfd;
+	if (cgroup_detect_mode(&cg->mode, err) < 0 || load_hierarchies(cg, cg->mode, err) < 0)
+		goto fail;
+	for (char *l = strtok_r(rec, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		if (load_line(cg, l, err) < 0)
+			goto fail;
+	if (cg->n == 0) {
+		cgroup_free(cg);
+		return 0;
+	}
+	*out = cg;
+	return 0;
+fail:
+	cgroup_free(cg);
+	return -1;
+}
+
+cgroup_mode_t cgroup_get_mode(const cgroup_t *cg)
+{
+	return cg->mode;
+}
+
+int cgroup_dirfd(const cgroup_t *cg, const char *controller, const char **shown)
+{
+	const struct cg_dir *found = NULL;
+
+	for (size_t i = 0; i < cg->n && found == NULL; i++) {
+		const struct cg_dir *d = &cg->d[i];
+
+		if (d->fd < 0)
+			continue;
+		if (controller == NULL
+			? d->h->v2
+			: cg->mode == CGROUP_MODE_V2 || cgroup_hier_has(d->h, controller))
+			found = d;
+	}
+	for (size_t i = 0; i < cg->n && found == NULL && controller == NULL; i++)
+		if (cg->d[i].fd >= 0)
+			found = &cg->d[i];
+	if (found == NULL) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (shown)
+		*shown = found->shown;
+	return found->fd;
+}
+
+/* The directory pause freezes: the v1 freezer hierarchy where there is one (runc does the
+ * same on hybrid hosts), else the cgroup2 one (cgroup.freeze, any cgroup2 non-root cgroup). */
+static int freezer_dir(const cgroup_t *cg, bool *v2, const char **shown)
+{
+	int fd = cgroup_dirfd(cg, "freezer", shown);
+
+	if (fd >= 0) {
+		*v2 = cg->mode == CGROUP_MODE_V2;
+		return fd;
+	}
+	for (size_t i = 0; i < cg->n; i++)
+		if (cg->d[i].h->v2 && cg->d[i].fd >= 0) {
+			*v2 = true;
+			if (shown)
+				*shown = cg->d[i].shown;
+			return cg->d[i].fd;
+		}
+	errno = ENOENT;
+	return -1;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+#define FREEZE_TIMEOUT_MS 10000
+
+/* "frozen N" of cgroup.events (fd kept open for poll): 1, 0, or -1 with errno. */
+static int v2_events_frozen(int fd)
+{
+	char buf[256];
+	ssize_t r;
+	const char *p;
+
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return -1;
+	do
+		r = read(fd, buf, sizeof(buf) - 1);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -1;
+	buf[r] = '\0';
+	for (p = buf; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (strncmp(p, "frozen ", 7) == 0)
+			return p[7] == '1';
+	errno = ENOTSUP; /* before 5.2: no cgroup v2 freezer */
+	return -1;
+}
+
+/* v2: cgroup.freeze, then wait for cgroup.events to report it (the kernel notifies with
+ * POLLPRI; the poll is also bounded so that a missed notification only costs 100 ms). */
+static int v2_freeze(int dirfd, bool frozen, const char *shown, bc_error_t **err)
+{
+	bc_kv_t kv = {.key = "cgroup.freeze", .value = frozen ? "1" : "0"};
+	cleanup_close int ev = openat(dirfd, "cgroup.events", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	uint64_t deadline = now_ms() + FREEZE_TIMEOUT_MS;
+	int state;
+
+	if (ev < 0)
+		return bc_error_errno(err, "cgroup: open %s/cgroup.events", shown);
+	if (cgroup_v2_write_files(dirfd, &kv, 1, err) < 0)
+		return bc_error_wrap(err, "%s", shown);
+	while ((state = v2_events_frozen(ev)) != (int)frozen) {
+		struct pollfd p = {.fd = ev, .events = POLLPRI};
+		uint64_t now = now_ms();
+
+		if (state < 0)
+			return bc_error_errno(err, "cgroup: read %s/cgroup.events", shown);
+		if (now >= deadline)
+			return bc_error_set(err, 0,
+					    "cgroup: %s/cgroup.events does not say \"frozen %d\" "
+					    "%d s after writing %s to cgroup.freeze%s",
+					    shown, frozen, FREEZE_TIMEOUT_MS / 1000, kv.value,
+					    frozen ? "" : " (is a parent cgroup frozen?)");
+		if (poll(&p, 1, deadline - now < 100 ? (int)(deadline - now) : 100) < 0 &&
+		    errno != EINTR)
+			return bc_error_errno(err, "cgroup: poll %s/cgroup.events", shown);
+	}
+	return 0;
+}
+
+static int v1_freezer_state(int dirfd, char *buf, size_t size)
+{
+	return read_small(dirfd, "freezer.state", buf, size);
+}
+
+/* v1: freezer.state.  Freezing goes through FREEZING while tasks are caught; a cgroup that
+ * keeps forking can stay there, so, as runc does, re-write FROZEN and now and then thaw
+ * and start over. */
+static int v1_freeze(int dirfd, bool frozen, const char *shown, bc_error_t **err)
+{
+	const char *want = frozen ? "FROZEN" : "THAWED";
+	bc_kv_t kv = {.key = "freezer.state", .value = (char *)want};
+	bc_kv_t thaw = {.key = "freezer.state", .value = "THAWED"};
+	uint64_t deadline = now_ms() + FREEZE_TIMEOUT_MS;
+	char state[32] = "";
+
+	for (unsigned i = 1;; i++) {
+		struct timespec ts = {0, 1000 * 1000};
+
+		if (frozen && i % 200 == 0 && cgroup_v2_write_files(dirfd, &thaw, 1, err) < 0)
+			return bc_error_wrap(err, "%s", shown);
+		if (cgroup_v2_write_files(dirfd, &kv, 1, err) < 0)
+			return bc_error_wrap(err, "%s", shown);
+		if (v1_freezer_state(dirfd, state, sizeof(state)) < 0)
+			return bc_error_errno(err, "cgroup: read %s/freezer.state", shown);
+		if (strcmp(state, want) == 0)
+			return 0;
+		if (now_ms() >= deadline)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	return bc_error_set(
+	    err, 0, "cgroup: %s/freezer.state still reads %s %d s after writing %s%s", shown, state,
+	    FREEZE_TIMEOUT_MS / 1000, want, frozen ? "" : " (is a parent cgroup frozen?)");
+}
+
+int cgroup_freeze(const cgroup_t *cg, bool frozen, bc_error_t **err)
+{
+	const char *shown = NULL;
+	bool v2 = false;
+	int fd = freezer_dir(cg, &v2, &shown);
+
+	if (fd < 0)
+		return bc_error_set(err, 0,
+				    "cgroup: the container has no freezer cgroup (no freezer "
+				    "hierarchy was mounted at create)");
+	if (v2)
+		return v2_freeze(fd, frozen, shown, err);
+	return v1_freeze(fd, frozen, shown, err);
+}
+
+int cgroup_is_frozen(const cgroup_t *cg, bool *frozen, bc_error_t **err)
+{
+	const char *shown = NULL;
+	bool v2 = false;
+	int fd = freezer_dir(cg, &v2, &shown);
+	char state[32];
+
+	*frozen = false;
+	if (fd < 0)
+		return 0;
+	if (v2) {
+		cleanup_close int ev =
+		    openat(fd, "cgroup.events", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		int r = ev < 0 ? -1 : v2_events_frozen(ev);
+
+		if (r < 0)
+			return bc_error_errno(err, "cgroup: read %s/cgroup.events", shown);
+		*frozen = r == 1;
+		return 0;
+	}
+	if (v1_freezer_state(fd, state, sizeof(state)) < 0)
+		return bc_error_errno(err, "cgroup: read %s/freezer.state", shown);
+	*frozen = strcmp(state, "FROZEN") == 0;
+	return 0;
+}
+
+static void pids_add(pid_t **v, size_t *n, pid_t pid)
+{
+	/* Capacity: 16, then doubled each time n reaches a power of two. */
+	if (*n == 0 || (*n >= 16 && (*n & (*n - 1)) == 0))
+		*v = bc_xrealloc(*v, (*n ? *n * 2 : 16) * sizeof(**v));
+	(*v)[(*n)++] = pid;
+}
+
+/* cgroup.procs of DIRFD and of every cgroup below it (the container may make its own). */
+static int procs_walk(int dirfd, const char *shown, int depth, pid_t **v, size_t *n,
+		      bc_error_t **err)
+{
+	cleanup_close int fd = openat(dirfd, "cgroup.procs", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_free char *buf = NULL;
+	cleanup_dir DIR *dir = NULL;
+	char *save = NULL;
+	struct dirent *de;
+	int dfd;
+
+	if (fd < 0 || bc_read_all(fd, MAX_PROC_FILE * 16, &buf, NULL) < 0)
+		return bc_error_errno(err, "cgroup: read %s/cgroup.procs", shown);
+	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		int64_t pid;
+
+		if (bc_parse_int64(l, &pid) == 0 && pid > 0 && pid <= INT32_MAX)
+			pids_add(v, n, (pid_t)pid);
+	}
+	if (depth >= 32)
+		return 0;
+	dfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || (dir = fdopendir(dfd)) == NULL) {
+		if (dfd >= 0)
+			close(dfd);
+		return bc_error_errno(err, "cgroup: list %s", shown);
+	}
+	while ((de = readdir(dir)) != NULL) {
+		cleanup_close int child = -1;
+		cleanup_free char *sub = NULL;
+
+		if (de->d_type != DT_DIR || strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		child = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (child < 0 && errno == ENOENT)
+			continue; /* removed while we walk */
+		sub = bc_xasprintf("%s/%s", shown, de->d_name);
+		if (child < 0)
+			return bc_error_errno(err, "cgroup: open %s", sub);
+		if (procs_walk(child, sub, depth + 1, v, n, err) < 0) {
+			if ((*err)->errnum != ENOENT && (*err)->errnum != ENODEV)
+				return -1;
+			bc_error_freep(err);
+		}
+	}
+	return 0;
+}
+
+static int pid_cmp(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+int cgroup_procs(const cgroup_t *cg, pid_t **pids, size_t *n, bc_error_t **err)
+{
+	const char *shown = NULL;
+	bool v2 = false;
+	int fd = freezer_dir(cg, &v2, &shown);
+	size_t k = 0;
+
+	*pids = NULL;
+	*n = 0;
+	if (fd < 0)
+		fd = cgroup_dirfd(cg, NULL, &shown);
+	if (fd < 0)
+		return bc_error_set(err, 0, "cgroup: the container has no cgroup directory");
+	if (procs_walk(fd, shown, 0, pids, n, err) < 0) {
+		free(*pids);
+		*pids = NULL;
+		*n = 0;
+		return -1;
+	}
+	if (*n == 0)
+		return 0;
+	qsort(*pids, *n, sizeof(**pids), pid_cmp);
+	for (size_t i = 1; i < *n; i++)
+		if ((*pids)[i] != (*pids)[k])
+			(*pids)[++k] = (*pids)[i];
+	*n = k + 1;
+	return 0;
+}
+
+/* cgroup.kill (5.14+) of the cgroup2 directory: 1 done, 0 unavailable, -1 error. */
+static int v2_kill(const cgroup_t *cg, bc_error_t **err)
+{
+	bc_kv_t kv = {.key = "cgroup.kill", .value = "1"};
+
+	for (size_t i = 0; i < cg->n; i++) {
+		if (!cg->d[i].h->v2 || cg->d[i].fd < 0)
+			continue;
+		if (cgroup_v2_write_files(cg->d[i].fd, &kv, 1, err) == 0)
+			return 1;
+		if ((*err)->errnum != ENOENT)
+			return bc_error_wrap(err, "%s", cg->d[i].shown);
+		bc_error_freep(err);
+	}
+	return 0;
+}
+
+static bool pid_in(const pid_t *v, size_t n, pid_t pid)
+{
+	return bsearch(&pid, v, n, sizeof(*v), pid_cmp) != NULL;
+}
+
+/* Signal each listed pid not signalled yet; *fresh counts them. */
+static void signal_new(const pid_t *pids, size_t n, pid_t **done, size_t *ndone, int sig,
+		       size_t *fresh)
+{
+	size_t before = *ndone;
+
+	*fresh = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (pid_in(*done, before, pids[i]))
+			continue;
+		if (kill(pids[i], sig) < 0 && errno != ESRCH)
+			bc_warn("cgroup: signal %d to pid %d: %s", sig, (int)pids[i],
+				strerror(errno));
+		pids_add(done, ndone, pids[i]);
+		(*fresh)++;
+	}
+	qsort(*done, *ndone, sizeof(**done), pid_cmp);
+}
+
+int cgroup_signal_all(const cgroup_t *cg, int sig, bc_error_t **err)
+{
+	cleanup_free pid_t *done = NULL;
+	size_t ndone = 0, fresh = 1;
+	bool v2 = false, has_freezer = freezer_dir(cg, &v2, NULL) >= 0, was_frozen = false;
+	int ret = 0;
+
+	if (sig == SIGKILL) {
+		int r = v2_kill(cg, err);
+
+		if (r < 0)
+			return -1;
+		/* On a hybrid host the v1 freezer may hold them: they die once thawed. */
+		if (r > 0 && has_freezer && !v2 &&
+		    (cgroup_is_frozen(cg, &was_frozen, err) < 0 ||
+		     (was_frozen && cgroup_freeze(cg, false, err) < 0)))
+			return -1;
+		if (r > 0)
+			return 0;
+	}
+	/* Frozen, no process can fork a new one, or exit and free its pid for reuse, between
+	 * reading the list and the kill. */
+	if (has_freezer && (cgroup_is_frozen(cg, &was_frozen, err) < 0 ||
+			    (!was_frozen && cgroup_freeze(cg, true, err) < 0))) {
+		bc_warn("%s; signalling without freezing first", (*err)->msg);
+		bc_error_freep(err);
+	}
+	/* Without a freezer, children forked meanwhile show up in a later round. */
+	for (int round = 0; round < 10 && fresh > 0 && ret == 0; round++) {
+		cleanup_free pid_t *pids = NULL;
+		size_t n = 0;
+
+		ret = cgroup_procs(cg, &pids, &n, err);
+		if (ret == 0)
+			signal_new(pids, n, &done, &ndone, sig, &fresh);
+	}
+	/* A frozen task handles no signal: thaw, unless the container was paused already and
+	 * the signal is not SIGKILL; then it stays paused and gets the signal at resume. */
+	if (has_freezer && (!was_frozen || sig == SIGKILL)) {
+		cleanup_error bc_error_t *e = NULL;
+
+		if (cgroup_freeze(cg, false, &e) < 0) {
+			if (ret == 0)
+				return bc_error_set(err, 0, "%s", e->msg);
+			bc_warn("%s", e->msg);
+		}
+	}
+	return ret;
+}
+
 /* ---- update ---- */
+
+/* The directory a list entry goes to, routed as create routes it (key_hier): the one cgroup
+ * on v2, the hierarchy of the file's controller on v1, the cgroup2 one for the unified keys
+ * of a hybrid host.  -1 with *err unless the entry is optional (then -1, no error). */
+static int update_dir(const cgroup_t *cg, const char *key, const char **shown, bc_error_t **err)
+{
+	size_t j = key_hier(cg->h, cg->nh, cg->mode, key, err);
+
+	if (j == SIZE_MAX)
+		return -1; /* *err is set unless the entry is optional */
+	for (size_t k = 0; k < cg->n; k++)
+		if (cg->d[k].h == &cg->h[j] && cg->d[k].fd >= 0) {
+			if (shown)
+				*shown = cg->d[k].shown;
+			return cg->d[k].fd;
+		}
+	if (key[0] == CGROUP_V2_OPTIONAL)
+		return -1;
+	return bc_error_set(err, 0, "cgroup: the container has no cgroup in %s (needed for %s)",
+			    cg->h[j].mountpoint, cgroup_v1_file_name(key));
+}
+
+/* v1 refuses a memory limit above memory.memsw.limit_in_bytes, and memsw below the memory
+ * limit: when memsw goes to unlimited or above the limit now in force, write it first (the
+ * list has it right after the memory limit), as runc does. */
+static void v1_memory_order(const cgroup_t *cg, bc_kv_t *kv, size_t n)
+{
+	char cur[64];
+	int64_t limit, swap;
+
+	for (size_t i = 0; i + 1 < n; i++) {
+		bc_kv_t tmp;
+		int fd;
+
+		if (strcmp(kv[i].key, "memory.limit_in_bytes") != 0 ||
+		    strcmp(cgroup_v2_file_name(kv[i + 1].key), "memory.memsw.limit_in_bytes") != 0)
+			continue;
+		fd = cgroup_dirfd(cg, "memory", NULL);
+		if (fd < 0 || read_small(fd, "memory.limit_in_bytes", cur, sizeof(cur)) < 0 ||
+		    bc_parse_int64(cur, &limit) < 0 || bc_parse_int64(kv[i + 1].value, &swap) < 0)
+			return;
+		if (swap != -1 && limit >= swap)
+			return;
+		tmp = kv[i];
+		kv[i] = kv[i + 1];
+		kv[i + 1] = tmp;
+		return;
+	}
+}
+
+/* memory.checkBeforeUpdate (v2): refuse a limit at or below what is in use. */
+static int v2_check_memory(const cgroup_t *cg, const bc_memory_t *m, bc_error_t **err)
+{
+	const char *shown = NULL;
+	int fd = cgroup_dirfd(cg, NULL, &shown);
+	char buf[64];
+	uint64_t cur = 0, swap = 0;
+
+	if (m == NULL || !m->has_check_before_update || !m->check_before_update)
+		return 0;
+	if (fd < 0)
+		return bc_error_set(err, 0, "cgroup: the container has no cgroup v2 directory");
+	if (read_small(fd, "memory.current", buf, sizeof(buf)) < 0 ||
+	    bc_parse_uint64(buf, &cur) < 0)
+		return bc_error_errno(err, "cgroup: read %s/memory.current", shown);
+	if (read_small(fd, "memory.swap.current", buf, sizeof(buf)) == 0)
+		bc_parse_uint64(buf, &swap);
+	return cgroup_v2_check_memory_update(m, cur, swap, err);
+}
+
+/* Whether every controller of CTLS is in the directory's cgroup.controllers. */
+static bool v2_all_available(int dirfd, char **ctls)
+{
+	cleanup_close int fd = openat(dirfd, "cgroup.controllers", O_RDONLY | O_CLOEXEC);
+	cleanup_free char *have = NULL;
+	size_t found = 0;
+	char *save = NULL;
+
+	if (fd < 0 || bc_read_all(fd, 4096, &have, NULL) < 0)
+		return false;
+	for (char *t = strtok_r(have, " \n", &save); t; t = strtok_r(NULL, " \n", &save))
+		for (size_t i = 0; ctls[i]; i++)
+			found += strcmp(t, ctls[i]) == 0;
+	return found == bc_strv_len(ctls);
+}
+
+/* v2: a controller create did not need was never delegated to the container's cgroup
+ * (cpuset for --cpuset-cpus...).  Delegate what the update's files need as create does: in
+ * the parent of each directory it made, and of the leaf. */
+static int v2_delegate(const cgroup_t *cg, const bc_kv_t *kv, size_t n, bc_error_t **err)
+{
+	cleanup_strv char **ctls = NULL;
+	cleanup_close int fd = -1;
+	cleanup_free char *shown = NULL;
+	const struct cg_dir *d = NULL;
+	size_t i = 0;
+	dev_t dev;
+
+	for (size_t j = 0; j < cg->n && d == NULL; j++)
+		if (cg->d[j].h->v2 && cg->d[j].fd >= 0)
+			d = &cg->d[j];
+	if (cgroup_v2_needed_controllers(kv, n, &ctls) == 0 || d == NULL ||
+	    v2_all_available(d->fd, ctls))
+		return 0;
+	fd = open_mount(d->mountpoint, &dev, err);
+	if (fd < 0)
+		return -1;
+	shown = bc_xstrdup(d->mountpoint);
+	for (const char *p = d->rel; *p; i++) {
+		size_t len = strcspn(p, "/");
+		cleanup_free char *name = bc_xstrndup(p, len);
+		char *next = bc_xasprintf("%s/%s", shown, name);
+		int child;
+
+		free(shown);
+		shown = next;
+		p += len + (p[len] == '/');
+		if ((i >= d->keep || *p == '\0') && v2_enable(fd, ctls, shown, err) < 0)
+			return -1;
+		child = open_below(fd, name, dev, shown, err);
+		if (child < 0)
+			return -1;
+		close(fd);
+		fd = child;
+	}
+	return 0;
+}
+
+/* The file lists of update, checked before anything is written (but the delegation of
+ * controllers the new values need). */
+static int update_files(const cgroup_t *cg, const bc_resources_t *r, bc_kv_t **kv, size_t *n,
+			bc_error_t **err)
+{
+	cgroup_v2_features_t f = {0};
+	int fd;
+
+	if (cg->mode != CGROUP_MODE_V2) {
+		cgroup_v1_features_t f1 = {0};
+
+		/* Which blkio weight file the scheduler gives (CFQ, BFQ or none), as create. */
+		fd = cgroup_dirfd(cg, "blkio", NULL);
+		if (r->block_io != NULL && fd >= 0 && cgroup_v1_probe_features(fd, &f1, err) < 0)
+			return -1;
+		if (cgroup_v1_resource_files_for(r, &f1, kv, n, err) < 0)
+			return -1;
+		v1_memory_order(cg, *kv, *n);
+		return 0;
+	}
+	/* Without BFQ first: the values checked, and the controllers they need delegated. */
+	if (cgroup_v2_resource_files_for(r, &f, kv, n, err) < 0)
+		return -1;
+	if (v2_delegate(cg, *kv, *n, err) < 0)
+		goto fail;
+	fd = cgroup_dirfd(cg, NULL, NULL);
+	if (fd >= 0 && cgroup_v2_probe_features(fd, &f, err) < 0)
+		goto fail;
+	if (f.io_bfq_weight) {
+		cgroup_v2_kv_free(*kv, *n);
+		*kv = NULL;
+		*n = 0;
+		if (cgroup_v2_resource_files_for(r, &f, kv, n, err) < 0)
+			return -1;
+	}
+	if (v2_check_memory(cg, r->memory, err) < 0)
+		goto fail;
+	return 0;
+fail:
+	cgroup_v2_kv_free(*kv, *n);
+	*kv = NULL;
+	*n = 0;
+	return -1;
+}
+
+/* What a file held before the update, when one write can put it back: a single non-empty
+ * line of a file the list writes once (not io.max, rdma.max, ...). */
+static char *restorable(int fd, const bc_kv_t *kv, size_t n, size_t i)
+{
+	char buf[4096];
+
+	for (size_t j = 0; j < n; j++)
+		if (j != i && strcmp(kv[j].key, kv[i].key) == 0)
+			return NULL;
+	if (fd < 0 || read_small(fd, cgroup_v1_file_name(kv[i].key), buf, sizeof(buf)) < 0 ||
+	    buf[0] == '\0')
+		return NULL;
+	return bc_xstrdup(buf);
+}
+
+int cgroup_update(const cgroup_t *cg, const bc_resources_t *r, bc_error_t **err)
+{
+	bc_kv_t *kv = NULL;
+	size_t n = 0, done = 0;
+	int *fds = NULL, ret = 0;
+	const char **shown = NULL;
+	char **old = NULL;
+
+	if (update_files(cg, r, &kv, &n, err) < 0)
+		return -1;
+	fds = bc_xcalloc(n + 1, sizeof(*fds));
+	shown = bc_xcalloc(n + 1, sizeof(*shown));
+	old = bc_xcalloc(n + 1, sizeof(*old));
+	/* Every directory found before the first write: a missing controller changes nothing. */
+	for (size_t i = 0; i < n && ret == 0; i++) {
+		fds[i] = update_dir(cg, kv[i].key, &shown[i], err);
+		if (fds[i] < 0 && kv[i].key[0] != CGROUP_V2_OPTIONAL)
+			ret = -1;
+		old[i] = ret == 0 ? restorable(fds[i], kv, n, i) : NULL;
+	}
+	for (; done < n && ret == 0; done++) {
+		bc_kv_t one = {.key = kv[done].key, .value = kv[done].value};
+
+		if (cgroup_v1_key_is_unified(one.key))
+			one.key = (char *)cgroup_v1_file_name(one.key);
+		if (fds[done] >= 0 && cgroup_v2_write_files(fds[done], &one, 1, err) < 0)
+			ret = bc_error_wrap(err, "%s", shown[done]);
+	}
+	/* The kernel refused a value half-way: put back what was written before it. */
+	for (size_t i = done - (done > 0); ret < 0 && i-- > 0;) {
+		cleanup_error bc_error_t *e = NULL;
+		bc_kv_t back = {.key = (char *)cgroup_v1_file_name(kv[i].key), .value = old[i]};
+
+		if (old[i] != NULL && cgroup_v2_write_files(fds[i], &back, 1, &e) < 0)
+			bc_warn("update: could not restore %s/%s: %s", shown[i],
+				cgroup_v2_file_name(kv[i].key), e->msg);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(old[i]);
+	free(old);
+	free(shown);
+	free(fds);
+	cgroup_v2_kv_free(kv, n);
+	if (ret == 0)
+		bc_debug("cgroup: update wrote %zu files", n);
+	return ret;
+}

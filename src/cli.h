@@ -36,7 +36,12 @@ int cmd_state(const bc_global_opts_t *g, int argc, char **argv, bc_error_t **err
 int cmd_kill(const bc_global_opts_t *g, int argc, char **argv, bc_error_t **err);
 int cmd_delete(const bc_global_opts_t *g, int argc, char **argv, bc_error_t **err);
 int cmd_list(const bc_global_opts_t *g, int argc, char **argv, bc_error_t **err);
+int cmd_pause(const bc_global_opts_t *g, int argc, char **argv, bc_error_t **err);
+int cmd_resume(const bc_global_opts_t *g, int argc, char **argv, bc_error_t **err);
+int cmd_ps(const bc_global_opts_t *g, int argc, char **argv, bc_error_t **err);
 int cmd_spec(const bc_global_opts_t *g, int argc, char **argv, bc_error_t **err);
+int cmd_update(const bc_global_opts_t *g, int argc, char **argv, bc_error_t **err);
+int cmd_events(const bc_global_opts_t *g, int argc, char **argv, bc_error_t **err);
 int cmd_run(const bc_global_opts_t *g, int argc, char **argv, bc_error_t **err);
 
 /* The getopt_long entries of the options create and run share (see cli_create_option). */

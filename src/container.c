@@ -16,6 +16,7 @@
 #include "barco/container.h"
 #include "barco/hooks.h"
 #include "barco/cgroup.h"
+#include "barco/cgroup_stats.h"
 #include "barco/intelrdt.h"
 #include "barco/log.h"
 #include "barco/ns.h"
@@ -25,6 +26,29 @@
 #include "barco/util.h"
 
 #define CONFIG_COPY "config.json"
+/* Written by pause before it freezes, removed by resume: only a container carrying it has
+ * its freezer read, so that state and list stay cheap for all others. */
+#define PAUSED_MARK "paused"
+
+/* A paused container: marked, and its cgroup frozen (whoever thawed it since). */
+static bool container_paused(int dirfd)
+{
+	cleanup_error bc_error_t *err = NULL;
+	cgroup_t *cg = NULL;
+	bool frozen = false;
+
+	if (faccessat(dirfd, PAUSED_MARK, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+		return false;
+	if (cgroup_load(dirfd, &cg, &err) < 0 || cg == NULL) {
+		if (err)
+			bc_debug("paused mark without a readable cgroup: %s", err->msg);
+		return false;
+	}
+	if (cgroup_is_frozen(cg, &frozen, &err) < 0)
+		bc_debug("%s", err->msg);
+	cgroup_free(cg);
+	return frozen;
+}
 
 const char *container_status(int dirfd, const bc_state_t *st)
 {
@@ -37,6 +61,8 @@ const char *container_status(int dirfd, const bc_state_t *st)
 	if (bc_proc_stat(st->pid, &s, &start_time) < 0 || start_time != st->start_time ||
 	    s == 'Z' || s == 'X')
 		return "stopped";
+	if (container_paused(dirfd))
+		return "paused";
 	if (faccessat(dirfd, "exec.fifo", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return "created";
 	return "running";
@@ -441,6 +467,13 @@ char *container_state_json(const char *root, const char *id, bc_error_t **err)
 	return bc_state_to_json(st, BC_STATE_JSON_CLI, err);
 }
 
+static int container_pid_cmp(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
 /* Inode of a process's pid namespace, 0 when unknown. */
 static ino_t container_pidns_of(pid_t pid)
 {
@@ -451,31 +484,65 @@ static ino_t container_pidns_of(pid_t pid)
 	return stat(path, &sb) == 0 ? sb.st_ino : 0;
 }
 
-/* kill --all without a cgroup: every process in the container's own pid namespace. */
-static int container_kill_all(const bc_state_t *st, int sig, bc_error_t **err)
+/* Without a cgroup, the container's processes are those in the init's pid namespace (the
+ * init included, sorted) when it has one of its own; WHAT names the command for the error. */
+static int container_ns_pids(const bc_state_t *st, const char *what, pid_t **pids, size_t *n,
+			     bc_error_t **err)
 {
 	ino_t ns = container_pidns_of(st->pid);
 	cleanup_dir DIR *d = NULL;
 	struct dirent *de;
+	size_t cap = 0;
 
+	*pids = NULL;
+	*n = 0;
 	if (ns == 0 || ns == container_pidns_of(getpid()))
 		return bc_error_set(err, 0,
-				    "kill --all: container %s shares the host's pid "
-				    "namespace; refusing to signal every process",
-				    st->id);
+				    "%s: container %s has no cgroup and shares the host's pid "
+				    "namespace: its processes cannot be told from others",
+				    what, st->id);
 	d = opendir("/proc");
 	if (d == NULL)
 		return bc_error_errno(err, "open /proc");
 	while ((de = readdir(d)) != NULL) {
 		int64_t pid;
 
-		if (bc_parse_int64(de->d_name, &pid) < 0 || pid == st->pid)
+		if (bc_parse_int64(de->d_name, &pid) < 0 || pid <= 0 || pid > INT_MAX ||
+		    container_pidns_of((pid_t)pid) != ns)
 			continue;
-		if (container_pidns_of((pid_t)pid) == ns && kill((pid_t)pid, sig) < 0 &&
-		    errno != ESRCH)
-			bc_warn("kill --all: signal %lld: %s", (long long)pid, strerror(errno));
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			*pids = bc_xrealloc(*pids, cap * sizeof(**pids));
+		}
+		(*pids)[(*n)++] = (pid_t)pid;
 	}
+	qsort(*pids, *n, sizeof(**pids), container_pid_cmp);
 	return 0;
+}
+
+/* kill --all without a cgroup: every process in the container's own pid namespace but the
+ * init, which the caller signals. */
+static int container_kill_all(const bc_state_t *st, int sig, bc_error_t **err)
+{
+	cleanup_free pid_t *pids = NULL;
+	size_t n = 0;
+
+	if (container_ns_pids(st, "kill --all", &pids, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (pids[i] != st->pid && kill(pids[i], sig) < 0 && errno != ESRCH)
+			bc_warn("kill --all: signal %d: %s", (int)pids[i], strerror(errno));
+	return 0;
+}
+
+/* The container's cgroups, or NULL (not an error) when it has none. */
+static cgroup_t *container_cgroup(int dirfd, const char *id, const char *what, bc_error_t **err)
+{
+	cgroup_t *cg = NULL;
+
+	if (cgroup_load(dirfd, &cg, err) < 0)
+		bc_error_wrap(err, "%s container %s", what, id);
+	return cg;
 }
 
 int container_kill(const char *root, const char *id, int sig, bool all, bc_error_t **err)
@@ -484,24 +551,131 @@ int container_kill(const char *root, const char *id, int sig, bool all, bc_error
 	cleanup_close int dirfd = -1;
 	cleanup_close int lockfd = -1;
 	cleanup_close int pidfd = -1;
+	cgroup_t *cg = NULL;
+	bool paused;
+	int ret = 0;
 
 	st = container_open(root, id, false, &dirfd, &lockfd, err);
 	if (st == NULL)
 		return -1;
-	if (strcmp(st->status, "created") != 0 && strcmp(st->status, "running") != 0)
+	paused = strcmp(st->status, "paused") == 0;
+	if (strcmp(st->status, "created") != 0 && strcmp(st->status, "running") != 0 && !paused)
 		return bc_error_set(err, 0, "container not running: %s", id);
 	pidfd = container_pidfd(st, err);
 	if (pidfd < 0)
 		return -1;
-	if (all && container_kill_all(st, sig, err) < 0)
-		return -1;
-	if (bc_pidfd_send_signal(pidfd, sig, 0) < 0) {
-		if (errno == ESRCH)
-			return bc_error_set(err, 0, "container not running: %s", id);
-		return bc_error_errno(err, "send signal %d to container %s (pid %d)", sig, id,
-				      (int)st->pid);
+	if (all || (paused && sig == SIGKILL)) {
+		cg = container_cgroup(dirfd, id, "kill", err);
+		if (cg == NULL && *err)
+			return -1;
 	}
-	return 0;
+	/* The init is in the cgroup: cgroup_signal_all reaches it too. */
+	if (all && cg)
+		ret = cgroup_signal_all(cg, sig, err);
+	else if (all)
+		ret = container_kill_all(st, sig, err);
+	if (ret == 0 && !(all && cg) && bc_pidfd_send_signal(pidfd, sig, 0) < 0)
+		ret = errno == ESRCH
+			  ? bc_error_set(err, 0, "container not running: %s", id)
+			  : bc_error_errno(err, "send signal %d to container %s (pid %d)", sig, id,
+					   (int)st->pid);
+	/* A v1 frozen task dies of SIGKILL only once thawed (runc thaws too); on v2 it dies
+	 * frozen, and the other processes of a shared pid namespace stay paused. */
+	if (ret == 0 && paused && sig == SIGKILL && cg && cgroup_get_mode(cg) != CGROUP_MODE_V2 &&
+	    cgroup_freeze(cg, false, err) < 0)
+		ret = bc_error_wrap(err, "kill container %s: thaw", id);
+	cgroup_free(cg);
+	return ret;
+}
+
+/* pause and resume; runc's rules: a created or running container can be paused, only a
+ * paused one resumed. */
+static int container_set_frozen(const char *root, const char *id, bool frozen, bc_error_t **err)
+{
+	const char *what = frozen ? "pause" : "resume";
+	cleanup_state bc_state_t *st = NULL;
+	cleanup_close int dirfd = -1;
+	cleanup_close int lockfd = -1;
+	cleanup_close int mark = -1;
+	cgroup_t *cg = NULL;
+	int ret;
+
+	st = container_open(root, id, true, &dirfd, &lockfd, err);
+	if (st == NULL)
+		return -1;
+	if (frozen && strcmp(st->status, "paused") == 0)
+		return bc_error_set(err, 0, "container already paused: %s", id);
+	if (frozen && strcmp(st->status, "created") != 0 && strcmp(st->status, "running") != 0)
+		return bc_error_set(err, 0, "container not running: %s", id);
+	if (!frozen && strcmp(st->status, "paused") != 0)
+		return bc_error_set(err, 0, "container not paused: %s", id);
+	cg = container_cgroup(dirfd, id, what, err);
+	if (cg == NULL)
+		return *err ? -1
+			    : bc_error_set(err, 0,
+					   "%s: container %s has no cgroup to freeze (created "
+					   "with --cgroup-manager=disabled, or left in barco's "
+					   "cgroup)",
+					   what, id);
+	/* The mark first: a pause that dies half-way still gets the freezer read by state. */
+	if (frozen) {
+		mark =
+		    openat(dirfd, PAUSED_MARK, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (mark < 0) {
+			cgroup_free(cg);
+			return bc_error_errno(err, "%s container %s: create %s", what, id,
+					      PAUSED_MARK);
+		}
+	}
+	ret = cgroup_freeze(cg, frozen, err);
+	if (ret < 0) {
+		bc_error_wrap(err, "%s container %s", what, id);
+		/* A pause that timed out leaves nothing half-frozen (runc thaws too). */
+		if (frozen && cgroup_freeze(cg, false, NULL) == 0)
+			unlinkat(dirfd, PAUSED_MARK, 0);
+	} else if (!frozen && unlinkat(dirfd, PAUSED_MARK, 0) < 0 && errno != ENOENT) {
+		ret = bc_error_errno(err, "resume container %s: remove %s", id, PAUSED_MARK);
+	}
+	cgroup_free(cg);
+	return ret;
+}
+
+int container_pause(const char *root, const char *id, bc_error_t **err)
+{
+	return container_set_frozen(root, id, true, err);
+}
+
+int container_resume(const char *root, const char *id, bc_error_t **err)
+{
+	return container_set_frozen(root, id, false, err);
+}
+
+int container_pids(const char *root, const char *id, pid_t **pids, size_t *n, bc_error_t **err)
+{
+	cleanup_state bc_state_t *st = NULL;
+	cleanup_close int dirfd = -1;
+	cleanup_close int lockfd = -1;
+	cgroup_t *cg = NULL;
+	int ret;
+
+	*pids = NULL;
+	*n = 0;
+	st = container_open(root, id, false, &dirfd, &lockfd, err);
+	if (st == NULL)
+		return -1;
+	if (strcmp(st->status, "creating") == 0)
+		return bc_error_set(err, 0, "container not running: %s", id);
+	cg = container_cgroup(dirfd, id, "ps", err);
+	if (cg) {
+		ret = cgroup_procs(cg, pids, n, err);
+		cgroup_free(cg);
+		return ret < 0 ? bc_error_wrap(err, "ps container %s", id) : 0;
+	}
+	if (*err)
+		return -1;
+	if (strcmp(st->status, "stopped") == 0)
+		return bc_error_set(err, 0, "container not running: %s", id);
+	return container_ns_pids(st, "ps", pids, n, err);
 }
 
 static int container_stop_init(const bc_state_t *st, bc_error_t **err)
@@ -522,6 +696,20 @@ static int container_stop_init(const bc_state_t *st, bc_error_t **err)
 				    st->id, (int)st->pid);
 	waitpid(st->pid, NULL, WNOHANG);
 	return 0;
+}
+
+/* delete -f of a paused container: SIGKILL everything in its cgroup, thawed so that the
+ * frozen tasks can die (cgroup v1), before the init is waited for. */
+static void container_kill_paused(int dirfd, const char *id)
+{
+	cleanup_error bc_error_t *err = NULL;
+	cgroup_t *cg = container_cgroup(dirfd, id, "delete", &err);
+
+	if (cg && cgroup_signal_all(cg, SIGKILL, &err) < 0)
+		bc_error_wrap(&err, "delete container %s", id);
+	if (err)
+		bc_warn("%s", err->msg);
+	cgroup_free(cg);
 }
 
 /* The cgroups an entry recorded, when its state is unreadable: best effort. */
@@ -563,9 +751,12 @@ int container_delete(const char *root, const char *id, bool force, bc_error_t **
 		}
 		return -1;
 	}
-	if (!force && (strcmp(st->status, "running") == 0 || strcmp(st->status, "creating") == 0))
+	if (!force && (strcmp(st->status, "running") == 0 || strcmp(st->status, "creating") == 0 ||
+		       strcmp(st->status, "paused") == 0))
 		return bc_error_set(err, 0, "cannot delete container %s that is not stopped: %s",
 				    id, st->status);
+	if (strcmp(st->status, "paused") == 0)
+		container_kill_paused(dirfd, id);
 	/* A created container has not run anything yet: delete stops it, as runc does. */
 	if (st->pid > 0 && container_stop_init(st, err) < 0)
 		return -1;
@@ -624,4 +815,109 @@ int container_list(const char *root, bc_state_t ***states, size_t *n, bc_error_t
 	}
 	*n = k;
 	return 0;
+}
+
+static bool container_has_init(const bc_state_t *st)
+{
+	return strcmp(st->status, "created") == 0 || strcmp(st->status, "running") == 0 ||
+	       strcmp(st->status, "paused") == 0;
+}
+
+/* The cgroups of a container, or an error that says why it has none. */
+static cgroup_t *container_cgroup_required(int dirfd, const char *id, const char *what,
+					   bc_error_t **err)
+{
+	cgroup_t *cg = container_cgroup(dirfd, id, what, err);
+
+	if (cg == NULL && *err == NULL)
+		bc_error_set(err, 0,
+			     "%s: container %s has no cgroup of its own (created with "
+			     "--cgroup-manager=disabled, or left in barco's cgroup)",
+			     what, id);
+	return cg;
+}
+
+/* The new resources replace those of the config copy, which start and delete read too: a
+ * later update (or events) starts from what is in force.  runc keeps them in state.json. */
+static int container_record_resources(int dirfd, bc_spec_t *spec, bc_resources_t *merged,
+				      bc_error_t **err)
+{
+	cleanup_free char *json = NULL;
+
+	if (spec->linux_ == NULL)
+		spec->linux_ = bc_xcalloc(1, sizeof(*spec->linux_));
+	bc_resources_free(spec->linux_->resources);
+	spec->linux_->resources = merged;
+	json = bc_spec_to_json(spec, err);
+	if (json == NULL)
+		return -1;
+	return bc_write_file_atomic_at(dirfd, CONFIG_COPY, json, strlen(json), 0600, err);
+}
+
+int container_update(const char *root, const char *id, const bc_resources_t *r, bc_error_t **err)
+{
+	cleanup_state bc_state_t *st = NULL;
+	cleanup_spec bc_spec_t *spec = NULL;
+	cleanup_close int dirfd = -1;
+	cleanup_close int lockfd = -1;
+	bc_resources_t *write = NULL, *merged = NULL;
+	cgroup_t *cg = NULL;
+	int ret = -1;
+
+	st = container_open(root, id, true, &dirfd, &lockfd, err);
+	if (st == NULL)
+		return -1;
+	if (!container_has_init(st))
+		return bc_error_set(err, 0, "container not running: %s", id);
+	spec = container_saved_spec(dirfd, err);
+	if (spec == NULL)
+		return -1;
+	if (cgroup_update_plan(spec->linux_ ? spec->linux_->resources : NULL, r, &write, &merged,
+			       err) < 0)
+		return bc_error_wrap(err, "update container %s", id);
+	cg = container_cgroup_required(dirfd, id, "update", err);
+	if (cg != NULL && cgroup_update(cg, write, err) < 0)
+		bc_error_wrap(err, "update container %s", id);
+	else if (cg != NULL && container_record_resources(dirfd, spec, steal_ptr(merged), err) < 0)
+		bc_error_wrap(err,
+			      "update container %s: the cgroups are updated, but recording "
+			      "the new resources failed",
+			      id);
+	else if (cg != NULL)
+		ret = 0;
+	cgroup_free(cg);
+	bc_resources_free(write);
+	bc_resources_free(merged);
+	return ret;
+}
+
+int container_events(const char *root, const char *id, uint64_t interval_ns, bool stats_only,
+		     FILE *out, bc_error_t **err)
+{
+	cleanup_state bc_state_t *st = NULL;
+	cleanup_close int dirfd = -1;
+	cleanup_close int lockfd = -1;
+	cleanup_close int pidfd = -1;
+	cgroup_events_opts_t o = {
+	    .id = id, .interval_ns = interval_ns, .stats_only = stats_only, .out = out};
+	cgroup_t *cg;
+	int ret;
+
+	st = container_open(root, id, false, &dirfd, &lockfd, err);
+	if (st == NULL)
+		return -1;
+	if (!container_has_init(st))
+		return bc_error_set(err, 0, "container not running: %s", id);
+	pidfd = container_pidfd(st, err);
+	if (pidfd < 0)
+		return -1;
+	cg = container_cgroup_required(dirfd, id, "events", err);
+	if (cg == NULL)
+		return -1;
+	/* Not held while we watch: delete must not wait for events to end. */
+	close(steal_fd(lockfd));
+	o.pidfd = pidfd;
+	ret = cgroup_events_run(cg, &o, err);
+	cgroup_free(cg);
+	return ret;
 }

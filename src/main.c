@@ -33,6 +33,35 @@ const bc_command_t cli_commands[] = {
     {"delete", cmd_delete, "delete [OPTIONS] ID",
      "  -f, --force              kill the container if it is running\n",
      "delete a container and everything it created"},
+    {"pause", cmd_pause, "pause ID", "", "freeze every process of a container"},
+    {"resume", cmd_resume, "resume ID", "", "thaw a paused container"},
+    {"ps", cmd_ps, "ps [OPTIONS] ID [[--] PS_ARGS...]",
+     "  -f, --format table|json  table: the rows of `ps PS_ARGS` (default -ef) for the\n"
+     "                           container's processes; json: an array of their pids\n",
+     "list the processes of a container"},
+    {"update", cmd_update, "update [OPTIONS] ID",
+     "  -r, --resources FILE|-   a LinuxResources JSON document (- reads stdin); flags\n"
+     "                           given too override its values\n"
+     "      --memory SIZE        memory limit (bytes; k, m, g suffixes; -1 unlimited)\n"
+     "      --memory-swap SIZE   memory+swap limit (-1 unlimited swap)\n"
+     "      --memory-reservation SIZE  soft limit\n"
+     "      --cpu-share(s) N     relative CPU weight\n"
+     "      --cpu-quota US       CFS quota per period (-1: none)\n"
+     "      --cpu-period US      CFS period\n"
+     "      --cpu-burst US       CFS burst\n"
+     "      --cpu-rt-period US   real-time period (v1)\n"
+     "      --cpu-rt-runtime US  real-time runtime (v1)\n"
+     "      --cpu-idle 0|1       SCHED_IDLE for the cgroup\n"
+     "      --cpuset-cpus LIST   CPUs allowed (0-3,5)\n"
+     "      --cpuset-mems LIST   memory nodes allowed\n"
+     "      --pids-limit N       maximum number of tasks (-1 unlimited)\n"
+     "      --blkio-weight N     block I/O weight (10..1000)\n"
+     "      --kernel-memory, --kernel-memory-tcp SIZE  ignored, as by runc\n",
+     "change the resource limits of a container"},
+    {"events", cmd_events, "events [OPTIONS] ID",
+     "      --stats              print one stats event and exit\n"
+     "      --interval DURATION  time between stats events (default 5s; 500ms, 1m)\n",
+     "print a container's resource usage and OOM kills as JSON lines"},
     {"run", cmd_run, "run [OPTIONS] ID | run --rootfs DIR [--uid UID[:GID]] [--] CMD [ARGS...]",
      "  -b, --bundle DIR         bundle directory (default: current directory)\n"
      "  -d, --detach             return once the container has started\n"

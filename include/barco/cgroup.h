@@ -6,10 +6,12 @@
  * The cgroup manager, L2: places the container's init in its cgroups and applies
  * linux.resources, on the host's kind of cgroups:
  *  - v1:     /sys/fs/cgroup is a tmpfs holding one cgroup v1 mount per hierarchy;
- *  - hybrid: the same, plus a cgroup2 mount at /sys/fs/cgroup/unified (placement only: the
- *            files are written in the v1 hierarchies, cgroup_v1.h);
+ *  - hybrid: the same, plus a cgroup2 mount at /sys/fs/cgroup/unified: the files are written
+ *            in the v1 hierarchies (cgroup_v1.h), except linux.resources.unified keys of
+ *            core files or of controllers the cgroup2 hierarchy holds;
  *  - v2:     /sys/fs/cgroup is cgroup2 (files from cgroup_v2.h, controllers enabled in each
- *            parent's cgroup.subtree_control).  Not exercised on the hybrid build hosts.
+ *            parent's cgroup.subtree_control; devices through an eBPF program,
+ *            cgroup_devices.h).  Tested in the qemu VM of `make check-vm`.
  *
  * Where (per hierarchy), as runc's cgroupfs driver does:
  *  - linux.cgroupsPath absolute: that path below the hierarchy's mount;
@@ -23,7 +25,9 @@
  *
  * What we created (the trailing components that did not exist yet) is recorded in the
  * state directory (CGROUP_RECORD), so that delete removes exactly that, deepest first,
- * whatever the config says by then.
+ * whatever the config says by then.  The plan is written first ("cgroups.pending", before
+ * any mkdir), so that a runtime killed mid-create leaves a record `delete --force` can use;
+ * removal from a pending-only record only runs rmdir (never kills).
  */
 
 #include <stdbool.h>

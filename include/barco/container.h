@@ -3,6 +3,8 @@
 #define BARCO_CONTAINER_H
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "barco/error.h"
@@ -32,10 +34,26 @@ int container_start(const char *root, const char *id, bc_error_t **err);
 char *container_state_json(const char *root, const char *id, bc_error_t **err);
 int container_kill(const char *root, const char *id, int sig, bool all, bc_error_t **err);
 int container_delete(const char *root, const char *id, bool force, bc_error_t **err);
+/* pause: freeze a created or running container's cgroup (and mark it, so that state
+ * says "paused"); resume: thaw a paused one. */
+int container_pause(const char *root, const char *id, bc_error_t **err);
+int container_resume(const char *root, const char *id, bc_error_t **err);
+/* The host pids of the container's processes, sorted: those in its cgroup, or without one
+ * those in the init's own pid namespace.  Free *pids. */
+int container_pids(const char *root, const char *id, pid_t **pids, size_t *n, bc_error_t **err);
 /* Every container's state, status derived live (creating ones included). */
 int container_list(const char *root, bc_state_t ***states, size_t *n, bc_error_t **err);
 
-/* Status of a loaded record, looked up live: creating, created, running, stopped. */
+/* update: write linux.resources R (what it sets, plus what the values need from the
+ * resources in force: cgroup_update_plan) to a created, running or paused container's
+ * cgroups, then record the result in the config copy of its state directory. */
+int container_update(const char *root, const char *id, const bc_resources_t *r, bc_error_t **err);
+/* events: stats lines every interval_ns and "oom" lines to out until the container stops
+ * (cgroup_events_run); stats_only: one stats line. */
+int container_events(const char *root, const char *id, uint64_t interval_ns, bool stats_only,
+		     FILE *out, bc_error_t **err);
+
+/* Status of a loaded record, looked up live: creating, created, running, paused, stopped. */
 const char *container_status(int dirfd, const bc_state_t *st);
 
 #endif
