@@ -7,6 +7,7 @@
 # (a relative linux.cgroupsPath); the teardown fails a test that leaves one behind.
 
 load helpers
+load cgroup-helpers
 
 setup() {
 	common_setup
@@ -21,35 +22,6 @@ setup() {
 		[ -d "$(own_dir memory)" ] && [ -d "$(own_dir pids)" ] ||
 			skip "needs cgroup v1 memory and pids hierarchies"
 	fi
-}
-
-# Every directory named $CG below a cgroup mount is a leftover: removed, and the test fails.
-teardown() {
-	local rc=0 d
-	common_teardown || rc=1
-	for d in $(find /sys/fs/cgroup -mindepth 1 -maxdepth 12 -type d -name "$CG" 2>/dev/null); do
-		echo "teardown: cgroup left behind: $d" >&2
-		find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null || true
-		rc=1
-	done
-	return "$rc"
-}
-
-# own_dir CONTROLLER: this shell's cgroup directory holding CONTROLLER (on v2: the one).
-own_dir() {
-	local ctl=$1 mp root own
-	if [ "$(cgroup_mode)" = v2 ]; then
-		own=$(sed -n 's/^0:://p' /proc/self/cgroup)
-		echo "/sys/fs/cgroup${own%/}"
-		return
-	fi
-	mp=/sys/fs/cgroup/$ctl
-	root=$(awk -v mp="$mp" '$5 == mp && $0 ~ / - cgroup / {print $4; exit}' /proc/self/mountinfo)
-	own=$(awk -F: -v c="$ctl" '{n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3}' /proc/self/cgroup)
-	[ -n "$root" ] && [ -n "$own" ] || return 1
-	[ "$root" = / ] && root=
-	own=${own#"$root"}
-	echo "$mp${own%/}"
 }
 
 # cgv V1FILE V2FILE: the container's value of the file (v1 name on v1/hybrid, else v2 name).
