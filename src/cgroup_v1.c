@@ -207,17 +207,6 @@ static int throttle_files(const bc_block_io_t *b, cgroup_kvlist_t *l, bc_error_t
 	return 0;
 }
 
-/* "<digits><KB|MB|GB>", the only names hugetlb files have (and no '/'). */
-static bool page_size_ok(const char *s)
-{
-	size_t digits = strspn(s, "0123456789");
-
-	if (digits == 0 || s[0] == '0')
-		return false;
-	return strcmp(s + digits, "KB") == 0 || strcmp(s + digits, "MB") == 0 ||
-	       strcmp(s + digits, "GB") == 0;
-}
-
 static int hugetlb_files(const bc_resources_t *r, cgroup_kvlist_t *l, bc_error_t **err)
 {
 	for (size_t i = 0; i < r->n_hugepage_limits; i++) {
@@ -225,7 +214,7 @@ static int hugetlb_files(const bc_resources_t *r, cgroup_kvlist_t *l, bc_error_t
 		cleanup_free char *key = NULL;
 		cleanup_free char *rsvd = NULL;
 
-		if (h->page_size == NULL || !page_size_ok(h->page_size))
+		if (h->page_size == NULL || !cgroup_hugetlb_page_size_ok(h->page_size))
 			return bc_error_set(err, 0,
 					    RES ".hugepageLimits[%zu].pageSize: invalid page size "
 						"\"%s\" (expected e.g. 2MB, 1GB, 64KB)",

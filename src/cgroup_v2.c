@@ -330,9 +330,7 @@ static int throttle_files(const bc_block_io_t *b, kvlist_t *l, bc_error_t **err)
 	return 0;
 }
 
-/* "<digits><KB|MB|GB>", the only names hugetlb files have; also keeps '/' out of the
- * file name. */
-static bool valid_page_size(const char *s)
+bool cgroup_hugetlb_page_size_ok(const char *s)
 {
 	size_t digits = strspn(s, "0123456789");
 
@@ -347,7 +345,7 @@ static int hugetlb_files(const bc_resources_t *r, kvlist_t *l, bc_error_t **err)
 	for (size_t i = 0; i < r->n_hugepage_limits; i++) {
 		const bc_hugepage_limit_t *h = &r->hugepage_limits[i];
 
-		if (h->page_size == NULL || !valid_page_size(h->page_size))
+		if (h->page_size == NULL || !cgroup_hugetlb_page_size_ok(h->page_size))
 			return bc_error_set(err, 0,
 					    RES ".hugepageLimits[%zu].pageSize: invalid page size "
 						"\"%s\" (expected e.g. 2MB, 1GB, 64KB)",

@@ -115,5 +115,8 @@ typedef struct cgroup_kvlist {
 } cgroup_kvlist_t;
 void cgroup_kvlist_add(cgroup_kvlist_t *l, const char *key, char *value);
 int cgroup_check_cpu_period_quota(const bc_cpu_t *c, bc_error_t **err);
+/* A hugepageLimits pageSize: "<digits><KB|MB|GB>", the only names hugetlb files have (which
+ * also keeps '/' out of the file name). */
+bool cgroup_hugetlb_page_size_ok(const char *s);
 
 #endif
