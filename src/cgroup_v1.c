@@ -248,30 +248,6 @@ static int network_files(const bc_resources_t *r, cgroup_kvlist_t *l, bc_error_t
 	return 0;
 }
 
-static int rdma_files(const bc_resources_t *r, cgroup_kvlist_t *l, bc_error_t **err)
-{
-	for (size_t i = 0; i < r->n_rdma; i++) {
-		const bc_rdma_limit_t *d = &r->rdma[i];
-		char handles[32] = "", objects[32] = "";
-
-		if (d->device == NULL || d->device[0] == '\0' ||
-		    strpbrk(d->device, " \t\n=") != NULL)
-			return bc_error_set(err, 0, RES ".rdma: invalid device name \"%s\"",
-					    d->device ? d->device : "");
-		if (!d->has_hca_handles && !d->has_hca_objects)
-			return bc_error_set(
-			    err, 0, RES ".rdma.%s: neither hcaHandles nor hcaObjects is set",
-			    d->device);
-		if (d->has_hca_handles)
-			snprintf(handles, sizeof(handles), " hca_handle=%" PRIu32, d->hca_handles);
-		if (d->has_hca_objects)
-			snprintf(objects, sizeof(objects), " hca_object=%" PRIu32, d->hca_objects);
-		cgroup_kvlist_add(l, "rdma.max",
-				  bc_xasprintf("%s%s%s", d->device, handles, objects));
-	}
-	return 0;
-}
-
 static int unified_files(const bc_resources_t *r, cgroup_kvlist_t *l, bc_error_t **err)
 {
 	for (size_t i = 0; i < r->n_unified; i++) {
@@ -312,8 +288,7 @@ int cgroup_v1_resource_files_for(const bc_resources_t *r, const cgroup_v1_featur
 	if (ret == 0 && r->cpu != NULL)
 		ret = cpu_files(r->cpu, &l, err);
 	if (ret == 0 && r->has_pids_limit)
-		cgroup_kvlist_add(&l, "pids.max",
-				  r->pids_limit < 0 ? bc_xstrdup("max") : num(r->pids_limit));
+		cgroup_kvlist_add(&l, "pids.max", cgroup_v2_max_value(r->pids_limit));
 	if (ret == 0 && r->block_io != NULL) {
 		ret = weight_files(r->block_io, kind, &l, err);
 		if (ret == 0)
@@ -324,7 +299,7 @@ int cgroup_v1_resource_files_for(const bc_resources_t *r, const cgroup_v1_featur
 	if (ret == 0)
 		ret = network_files(r, &l, err);
 	if (ret == 0)
-		ret = rdma_files(r, &l, err);
+		ret = cgroup_rdma_files(r, &l, err);
 	if (ret == 0)
 		ret = unified_files(r, &l, err);
 	if (ret < 0) {

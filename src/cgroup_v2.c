@@ -359,11 +359,11 @@ static int hugetlb_files(const bc_resources_t *r, kvlist_t *l, bc_error_t **err)
 	return 0;
 }
 
-static int rdma_files(const bc_resources_t *r, kvlist_t *l, bc_error_t **err)
+int cgroup_rdma_files(const bc_resources_t *r, cgroup_kvlist_t *l, bc_error_t **err)
 {
 	for (size_t i = 0; i < r->n_rdma; i++) {
 		const bc_rdma_limit_t *d = &r->rdma[i];
-		char *line;
+		char handles[32] = "", objects[32] = "";
 
 		if (d->device == NULL || d->device[0] == '\0' ||
 		    strpbrk(d->device, " \t\n=") != NULL)
@@ -373,18 +373,12 @@ static int rdma_files(const bc_resources_t *r, kvlist_t *l, bc_error_t **err)
 			return bc_error_set(
 			    err, 0, RES ".rdma.%s: neither hcaHandles nor hcaObjects is set",
 			    d->device);
-		line = bc_xstrdup(d->device);
-		if (d->has_hca_handles) {
-			char *next = bc_xasprintf("%s hca_handle=%" PRIu32, line, d->hca_handles);
-			free(line);
-			line = next;
-		}
-		if (d->has_hca_objects) {
-			char *next = bc_xasprintf("%s hca_object=%" PRIu32, line, d->hca_objects);
-			free(line);
-			line = next;
-		}
-		cgroup_kvlist_add(l, "rdma.max", line);
+		if (d->has_hca_handles)
+			snprintf(handles, sizeof(handles), " hca_handle=%" PRIu32, d->hca_handles);
+		if (d->has_hca_objects)
+			snprintf(objects, sizeof(objects), " hca_object=%" PRIu32, d->hca_objects);
+		cgroup_kvlist_add(l, "rdma.max",
+				  bc_xasprintf("%s%s%s", d->device, handles, objects));
 	}
 	return 0;
 }
@@ -447,7 +441,7 @@ int cgroup_v2_resource_files_for(const bc_resources_t *r, const cgroup_v2_featur
 	if (ret == 0)
 		ret = hugetlb_files(r, &l, err);
 	if (ret == 0)
-		ret = rdma_files(r, &l, err);
+		ret = cgroup_rdma_files(r, &l, err);
 	if (ret == 0)
 		ret = unified_files(r, &l, err);
 	if (ret < 0) {

@@ -118,5 +118,8 @@ int cgroup_check_cpu_period_quota(const bc_cpu_t *c, bc_error_t **err);
 /* A hugepageLimits pageSize: "<digits><KB|MB|GB>", the only names hugetlb files have (which
  * also keeps '/' out of the file name). */
 bool cgroup_hugetlb_page_size_ok(const char *s);
+/* linux.resources.rdma -> one "DEV hca_handle=N hca_object=M" write to rdma.max per device
+ * (the same file and format on v1 and v2). */
+int cgroup_rdma_files(const bc_resources_t *r, cgroup_kvlist_t *l, bc_error_t **err);
 
 #endif
