@@ -838,16 +838,74 @@ static int mounts_cgroup_v1(int rootfd, const bc_mount_t *m, const char *dest,
 	return mounts_bind_remount(tfd, o->flags, o->clear, shown, err);
 }
 
+/* The cgroup2 mount we see: /sys/fs/cgroup (v2 host) or /sys/fs/cgroup/unified (hybrid).
+ * INFO is split in place; h points into it. */
+static bool mounts_find_cgroup2(char *info, struct cg_hier *h)
+{
+	char *save = NULL;
+	bool found = false;
+
+	for (char *line = strtok_r(info, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		bc_mountinfo_t m;
+
+		if (!bc_mountinfo_split(line, &m) || strcmp(m.fstype, "cgroup2") != 0 ||
+		    (strcmp(m.mountpoint, "/sys/fs/cgroup") != 0 &&
+		     strcmp(m.mountpoint, "/sys/fs/cgroup/unified") != 0))
+			continue;
+		/* A later line is mounted on top: it wins. */
+		*h = (struct cg_hier){.root = m.root,
+				      .mountpoint = m.mountpoint,
+				      .fstype = m.fstype,
+				      .super = m.super};
+		found = true;
+	}
+	return found;
+}
+
+/* cgroup2 without a cgroup namespace: a fresh mount would show the host's whole hierarchy, so
+ * bind the container's own cgroup, where the runtime has placed us by now ("0::/path" in
+ * /proc/self/cgroup), as runc does where it cannot mount cgroup2. */
+static int mounts_cgroup2_bind(int rootfd, const bc_mount_t *m, const char *dest,
+			       const bc_mount_opts_t *o, const char *shown, bc_error_t **err)
+{
+	cleanup_free char *info = NULL, *cgfile = NULL, *src = NULL;
+	cleanup_close int fd = -1, mfd = -1;
+	struct cg_hier h;
+	bool existed;
+	char path[32];
+
+	if (bc_read_file("/proc/self/mountinfo", 16 << 20, &info, NULL, err) < 0 ||
+	    bc_read_file("/proc/self/cgroup", 1 << 20, &cgfile, NULL, err) < 0)
+		return bc_error_wrap(err, "%s", shown);
+	if (!mounts_find_cgroup2(info, &h))
+		return bc_error_set(
+		    err, 0, "%s: no cgroup2 mount under /sys/fs/cgroup to bind from", shown);
+	src = mounts_cgroup_source(cgfile, &h);
+	fd = mounts_open_dest(rootfd, dest, false, &existed, shown, err);
+	if (fd < 0 || mounts_check_target(fd, m, dest, shown, err) < 0)
+		return -1;
+	mounts_fd_path(path, sizeof(path), fd);
+	if (mount(src, path, NULL, MS_BIND, NULL) < 0)
+		return bc_error_errno(err, "%s: bind %s", shown, src);
+	bc_debug("%s: no cgroup namespace, bound %s", shown, src);
+	mfd = rootfs_open_in_root(rootfd, dest, 0, err);
+	if (mfd < 0)
+		return bc_error_wrap(err, "%s", shown);
+	return mounts_bind_remount(mfd, o->flags, o->clear, shown, err);
+}
+
 static int mounts_cgroup(int rootfd, const bc_mount_t *m, const char *dest,
 			 const bc_mount_opts_t *o, bool cgroupns, const char *shown,
 			 bc_error_t **err)
 {
 	struct statfs sfs;
 
-	/* On a pure v2 host a "cgroup" mount is the unified hierarchy, as runc does. */
+	/* On a pure v2 host a "cgroup" mount is the unified hierarchy, as runc does.  In its own
+	 * cgroup namespace a fresh mount's root is the container's cgroup. */
 	if (strcmp(m->type, "cgroup2") == 0 ||
 	    (statfs("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC))
-		return mounts_fs(rootfd, m, dest, "cgroup2", o, shown, err);
+		return cgroupns ? mounts_fs(rootfd, m, dest, "cgroup2", o, shown, err)
+				: mounts_cgroup2_bind(rootfd, m, dest, o, shown, err);
 	return mounts_cgroup_v1(rootfd, m, dest, o, cgroupns, shown, err);
 }
 

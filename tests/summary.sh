@@ -37,14 +37,21 @@ else
 	bfail=1
 	bskip=0
 fi
-vpass=0 vfail=0
+vpass=0 vfail=0 vskip=0
 if [ -n "$vmtap" ]; then
 	if [ -f "$vmtap" ]; then
 		vplan=$(sed -n -E 's/^1\.\.([0-9]+)$/\1/p' "$vmtap" | head -n 1)
 		vpass=$(grep -c -E '^ok [0-9]+' "$vmtap" | tr -d ' ')
+		vskip=$(grep -c -E '^ok [0-9]+ .*# skip' "$vmtap" | tr -d ' ')
 		vfail=$(grep -c -E '^not ok [0-9]+' "$vmtap" | tr -d ' ')
-		missing=$((${vplan:-1} - vpass - vfail))
+		vpass=$((vpass - vskip))
+		missing=$((${vplan:-1} - vpass - vskip - vfail))
 		[ "$missing" -gt 0 ] && vfail=$((vfail + missing))
+		# A VM run in which nothing passed tested nothing.
+		if [ "$vpass" -eq 0 ] && [ "$vfail" -eq 0 ]; then
+			echo "summary: no test passed in the VM ($vmtap)"
+			vfail=1
+		fi
 	else
 		echo "summary: no VM results in $vmtap"
 		vfail=1
@@ -52,7 +59,7 @@ if [ -n "$vmtap" ]; then
 fi
 echo "unit tests (Check): $cpass passed, $cfail failed"
 echo "integration tests (bats): $bpass passed, $bfail failed, $bskip skipped"
-[ -n "$vmtap" ] && echo "pure cgroup v2 VM tests: $vpass passed, $vfail failed"
+[ -n "$vmtap" ] && echo "pure cgroup v2 VM tests: $vpass passed, $vfail failed, $vskip skipped"
 total=$((cpass + bpass + vpass))
 failed=$((cfail + bfail + vfail))
 echo "$total passed, $failed failed"
