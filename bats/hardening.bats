@@ -9,10 +9,7 @@ load helpers
 
 setup_file() {
 	common_setup_file || return 1
-	# The console-socket receiver; terminal tests skip when there is no compiler.
-	if command -v cc >/dev/null; then
-		cc -o "$BATS_FILE_TMPDIR/recvtty" "$BATS_TEST_DIRNAME/../tests/recvtty.c"
-	fi
+	build_recvtty
 }
 
 setup() {
@@ -149,25 +146,6 @@ expect_lines() {
 		show_run
 		return 1
 	fi
-}
-
-need_recvtty() {
-	[ -x "$BATS_FILE_TMPDIR/recvtty" ] || skip "no C compiler (cc) to build tests/recvtty.c"
-}
-
-start_recvtty() {
-	SOCK=$BATS_TEST_TMPDIR/console.sock
-	TTYOUT=$BATS_TEST_TMPDIR/tty.out
-	"$BATS_FILE_TMPDIR/recvtty" "$SOCK" "$TTYOUT" 3>&- &
-	RECVTTY_PID=$!
-	KNOWN_PIDS+=("$RECVTTY_PID")
-	local i
-	for ((i = 0; i < 50; i++)); do
-		[ -S "$SOCK" ] && return 0
-		sleep 0.1
-	done
-	echo "recvtty did not listen on $SOCK" >&2
-	return 1
 }
 
 # tty_run_or_refuse 'script': with process.terminal and a console socket, create, start and

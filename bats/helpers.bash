@@ -114,11 +114,12 @@ marked_pids() {
 	done
 }
 
-# Wait up to 5 s for every marked process to go away; kill and report those that stay.
+# Wait up to 5 s for every marked process (or those LISTER prints) to go away; kill and
+# report those that stay.
 leftover_processes_gone() {
-	local i pids p
+	local lister=${1:-marked_pids} i pids p
 	for ((i = 0; i < 50; i++)); do
-		pids=$(marked_pids)
+		pids=$($lister)
 		[ -z "$pids" ] && return 0
 		sleep 0.1
 	done
@@ -326,4 +327,32 @@ require_cgroup_v2() {
 }
 require_cgroup_v1() {
 	[ "$(cgroup_mode)" != v2 ] || skip "needs cgroup v1 hierarchies (a v1 or hybrid host)"
+}
+
+# The console-socket receiver (tests/recvtty.c), built once per file from setup_file; the
+# tests that need it skip when there is no compiler.
+build_recvtty() {
+	if command -v cc >/dev/null; then
+		cc -o "$BATS_FILE_TMPDIR/recvtty" "$BATS_TEST_DIRNAME/../tests/recvtty.c"
+	fi
+}
+
+need_recvtty() {
+	[ -x "$BATS_FILE_TMPDIR/recvtty" ] || skip "no C compiler (cc) to build tests/recvtty.c"
+}
+
+# start_recvtty: a receiver listening on $SOCK, writing the terminal's output to $TTYOUT.
+start_recvtty() {
+	SOCK=$BATS_TEST_TMPDIR/console.sock
+	TTYOUT=$BATS_TEST_TMPDIR/tty.out
+	"$BATS_FILE_TMPDIR/recvtty" "$SOCK" "$TTYOUT" 3>&- &
+	RECVTTY_PID=$!
+	KNOWN_PIDS+=("$RECVTTY_PID")
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[ -S "$SOCK" ] && return 0
+		sleep 0.1
+	done
+	echo "recvtty did not listen on $SOCK" >&2
+	return 1
 }

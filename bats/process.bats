@@ -6,10 +6,7 @@ load helpers
 
 setup_file() {
 	common_setup_file || return 1
-	# The console-socket receiver; tests that need it skip when there is no compiler.
-	if command -v cc >/dev/null; then
-		cc -o "$BATS_FILE_TMPDIR/recvtty" "$BATS_TEST_DIRNAME/../tests/recvtty.c"
-	fi
+	build_recvtty
 }
 
 # True when the bounding set holds CAP_SYS_RESOURCE (bit 24).
@@ -17,26 +14,6 @@ have_cap_sys_resource() {
 	local bnd
 	bnd=$(awk '/^CapBnd:/ {print $2}' /proc/self/status)
 	(((0x$bnd >> 24) & 1))
-}
-
-need_recvtty() {
-	[ -x "$BATS_FILE_TMPDIR/recvtty" ] || skip "no C compiler (cc) to build tests/recvtty.c"
-}
-
-# start_recvtty: a receiver listening on $SOCK, writing the terminal's output to $TTYOUT.
-start_recvtty() {
-	SOCK=$BATS_TEST_TMPDIR/console.sock
-	TTYOUT=$BATS_TEST_TMPDIR/tty.out
-	"$BATS_FILE_TMPDIR/recvtty" "$SOCK" "$TTYOUT" 3>&- &
-	RECVTTY_PID=$!
-	KNOWN_PIDS+=("$RECVTTY_PID")
-	local i
-	for ((i = 0; i < 50; i++)); do
-		[ -S "$SOCK" ] && return 0
-		sleep 0.1
-	done
-	echo "recvtty did not listen on $SOCK" >&2
-	return 1
 }
 
 @test "args reach the process unchanged" {

@@ -905,6 +905,28 @@ bc_resources_t *bc_resources_parse(const char *name, const char *data, size_t le
 	return r;
 }
 
+int bc_process_parse(const char *json, size_t len, bc_process_t **out, bc_error_t **err)
+{
+	bc_process_t *p = bc_xcalloc(1, sizeof(*p));
+
+	*out = NULL;
+	if (spec_json_parse("process.json", &process_type, json ? json : "", json ? len : 0, p,
+			    err) < 0) {
+		bc_process_free(p);
+		return -1;
+	}
+	*out = p;
+	return 0;
+}
+
+void bc_process_free(bc_process_t *p)
+{
+	if (p == NULL)
+		return;
+	spec_json_free(&process_type, p);
+	free(p);
+}
+
 bc_resources_t *bc_resources_dup(const bc_resources_t *r, bc_error_t **err)
 {
 	cleanup_free char *json = NULL;

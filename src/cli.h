@@ -29,6 +29,8 @@ void cli_print_command_help(const bc_command_t *c);
 int cli_usage_error(const char *cmd, bc_error_t **err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 const bc_command_t *cli_find(const char *name);
+/* After getopt returned '?': "unknown option" naming the word it stopped at. */
+int cli_bad_option(const char *cmd, char **argv, bc_error_t **err);
 
 int cmd_create(const bc_global_opts_t *g, int argc, char **argv, bc_error_t **err);
 int cmd_start(const bc_global_opts_t *g, int argc, char **argv, bc_error_t **err);
@@ -43,6 +45,8 @@ int cmd_spec(const bc_global_opts_t *g, int argc, char **argv, bc_error_t **err)
 int cmd_update(const bc_global_opts_t *g, int argc, char **argv, bc_error_t **err);
 int cmd_events(const bc_global_opts_t *g, int argc, char **argv, bc_error_t **err);
 int cmd_run(const bc_global_opts_t *g, int argc, char **argv, bc_error_t **err);
+int cmd_exec(const bc_global_opts_t *g, int argc, char **argv, bc_error_t **err);
+int cmd_features(const bc_global_opts_t *g, int argc, char **argv, bc_error_t **err);
 
 /* The getopt_long entries of the options create and run share (see cli_create_option). */
 // clang-format off

@@ -18,7 +18,7 @@ static int cgroup_cmd_id(const char *cmd, int argc, char **argv, const char **id
 {
 	optind = 0;
 	if (getopt(argc, argv, "+") != -1)
-		return cli_usage_error(cmd, err, "unknown option \"%s\"", argv[optind - 1]);
+		return cli_bad_option(cmd, argv, err);
 	if (optind >= argc)
 		return cli_usage_error(cmd, err, "missing container ID");
 	if (optind + 1 < argc)

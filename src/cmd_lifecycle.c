@@ -23,9 +23,15 @@ static int cli_one_id(const char *cmd, int argc, char **argv, const char **id, b
 	return 0;
 }
 
-static int cli_bad_option(const char *cmd, char **argv, bc_error_t **err)
+int cli_bad_option(const char *cmd, char **argv, bc_error_t **err)
 {
-	return cli_usage_error(cmd, err, "unknown option \"%s\"", argv[optind - 1]);
+	/* getopt stays on a word it stopped inside ("-x" of a command without short options,
+	 * "--foo" for plain getopt): then the culprit is argv[optind], not the word before. */
+	const char *bad = argv[optind - 1];
+
+	if ((optind == 1 || bad[0] != '-') && argv[optind] != NULL)
+		bad = argv[optind];
+	return cli_usage_error(cmd, err, "unknown option \"%s\"", bad);
 }
 
 char *cli_bundle_path(const char *bundle, bc_error_t **err)

@@ -921,3 +921,36 @@ int container_events(const char *root, const char *id, uint64_t interval_ns, boo
 	cgroup_free(cg);
 	return ret;
 }
+
+int container_exec(const char *root, const char *id, const bc_exec_opts_t *o, bc_error_t **err)
+{
+	cleanup_state bc_state_t *st = NULL;
+	cleanup_spec bc_spec_t *spec = NULL;
+	cleanup_close int dirfd = -1;
+	cleanup_close int lockfd = -1;
+	cleanup_close int pidfd = -1;
+	bc_exec_target_t t;
+
+	st = container_open(root, id, false, &dirfd, &lockfd, err);
+	if (st == NULL)
+		return -1;
+	if (strcmp(st->status, "paused") == 0 && !o->ignore_paused)
+		return bc_error_set(err, 0,
+				    "cannot exec in a paused container %s (use --ignore-paused to "
+				    "override)",
+				    id);
+	if (!container_has_init(st))
+		return bc_error_set(err, 0,
+				    "container not running: %s (cannot exec in a %s container)", id,
+				    st->status);
+	spec = container_saved_spec(dirfd, err);
+	if (spec == NULL)
+		return -1;
+	pidfd = container_pidfd(st, err);
+	if (pidfd < 0)
+		return -1;
+	/* Not held while the process runs: kill, pause and delete must not wait for it. */
+	close(steal_fd(lockfd));
+	t = (bc_exec_target_t){.spec = spec, .state = st, .state_dirfd = dirfd, .pidfd = pidfd};
+	return exec_run(&t, o, err);
+}

@@ -65,7 +65,7 @@ char *init_lookup_executable(const char *name, const char *path_env, bc_error_t 
 	return NULL;
 }
 
-static const char *env_get(char *const *env, const char *key)
+const char *init_env_get(char *const *env, const char *key)
 {
 	size_t k = strlen(key);
 
@@ -97,21 +97,20 @@ static char *init_home_for(uid_t uid)
 	return bc_xstrdup("/");
 }
 
-static char **init_build_env(const bc_init_config_t *c)
+char **init_build_env(const bc_process_t *p, int listen_fds)
 {
-	const bc_process_t *p = c->spec->process;
 	size_t n = bc_strv_len(p->env);
 	char **env = bc_xcalloc(n + 4, sizeof(char *));
 	size_t k = 0;
 
 	for (size_t i = 0; i < n; i++)
 		env[k++] = bc_xstrdup(p->env[i]);
-	if (env_get(p->env, "HOME") == NULL) {
+	if (init_env_get(p->env, "HOME") == NULL) {
 		cleanup_free char *home = init_home_for(p->user.uid);
 		env[k++] = bc_xasprintf("HOME=%s", home);
 	}
-	if (c->listen_fds > 0) {
-		env[k++] = bc_xasprintf("LISTEN_FDS=%d", c->listen_fds);
+	if (listen_fds > 0) {
+		env[k++] = bc_xasprintf("LISTEN_FDS=%d", listen_fds);
 		env[k++] = bc_xasprintf("LISTEN_PID=%d", (int)getpid());
 	}
 	return env;
@@ -133,7 +132,7 @@ static int init_sysctl(const bc_spec_t *spec, bc_error_t **err)
 	return 0;
 }
 
-static int init_rlimits(const bc_process_t *p, bc_error_t **err)
+int init_rlimits(const bc_process_t *p, bc_error_t **err)
 {
 	for (size_t i = 0; i < p->n_rlimits; i++) {
 		const bc_rlimit_t *r = &p->rlimits[i];
@@ -159,7 +158,7 @@ static int init_rlimits(const bc_process_t *p, bc_error_t **err)
 	return 0;
 }
 
-static int init_oom_score(const bc_process_t *p, bc_error_t **err)
+int init_oom_score(const bc_process_t *p, bc_error_t **err)
 {
 	char buf[32];
 
@@ -169,7 +168,7 @@ static int init_oom_score(const bc_process_t *p, bc_error_t **err)
 	return bc_procfs_write("self/oom_score_adj", buf, err);
 }
 
-static int init_user(const bc_process_t *p, bc_error_t **err)
+int init_user(const bc_process_t *p, bc_error_t **err)
 {
 	const bc_user_t *u = &p->user;
 	gid_t *gids = bc_xcalloc(u->n_additional_gids + 1, sizeof(gid_t));
@@ -275,11 +274,6 @@ static int init_seccomp_load(const bc_init_config_t *c, struct init_seccomp *sc,
 static int init_setup(const bc_init_config_t *c, pid_t host_pid, struct init_seccomp *sc,
 		      char **exe, char ***envp, bc_error_t **err);
 
-static int int_cmp(const void *a, const void *b)
-{
-	return *(const int *)a - *(const int *)b;
-}
-
 /* CVE-2024-21626 class: we are a copy of the runtime, holding its fds (the state directory,
  * whatever its caller leaked to it).  Close everything but stdio, the preserved fds and what
  * the init itself needs, now: not merely close-on-exec, since hooks, the executable's lookup
@@ -296,18 +290,7 @@ static int init_close_inherited(const bc_init_config_t *c, bc_error_t **err)
 	keep[n++] = bc_log_fd();
 	for (size_t i = 0; i < BC_NS_TYPE_COUNT; i++)
 		keep[n++] = c->ns.fd[i];
-	qsort(keep, n, sizeof(int), int_cmp);
-	for (size_t i = 0; i < n; i++) {
-		if (keep[i] < 0 || (unsigned int)keep[i] < lo)
-			continue;
-		if ((unsigned int)keep[i] > lo &&
-		    syscall(SYS_close_range, lo, (unsigned int)keep[i] - 1, 0) < 0)
-			return bc_error_errno(err, "close inherited fds");
-		lo = (unsigned int)keep[i] + 1;
-	}
-	if (syscall(SYS_close_range, lo, ~0U, 0) < 0)
-		return bc_error_errno(err, "close inherited fds");
-	return 0;
+	return bc_close_fds_from(lo, keep, n, err);
 }
 
 /* The first stage of a two-stage start: returns in the forked init, exits in stage 1. */
@@ -465,7 +448,7 @@ fail:
 /* CVE-2024-21626: a cwd such as /proc/self/fd/N could name a directory the runtime holds open
  * outside the container.  The kernel reports such a cwd as unreachable from our root, which
  * getcwd turns into ENOENT: refuse it. */
-static int init_chdir(const char *cwd, bc_error_t **err)
+int init_chdir(const char *cwd, bc_error_t **err)
 {
 	char buf[PATH_MAX];
 
@@ -490,8 +473,8 @@ static int init_console(const bc_init_config_t *c, bc_error_t **err)
 
 	if (!p->terminal)
 		return 0;
-	master =
-	    terminal_setup_child(p->has_console_size, p->console_height, p->console_width, err);
+	master = terminal_setup_child(p->has_console_size, p->console_height, p->console_width,
+				      true, err);
 	if (master < 0)
 		return -1;
 	if (sync_send(c->sync_fd, BC_SYNC_CONSOLE, 0, 0, NULL, err) < 0)
@@ -607,9 +590,10 @@ static int init_setup(const bc_init_config_t *c, pid_t host_pid, struct init_sec
 	/* A uid change resets dumpable to fs.suid_dumpable: make sure it stays off. */
 	if (prctl(PR_SET_DUMPABLE, 0) < 0)
 		return bc_error_errno(err, "make the init non-dumpable");
-	*exe = init_lookup_executable(p->args ? p->args[0] : NULL, env_get(p->env, "PATH"), err);
+	*exe =
+	    init_lookup_executable(p->args ? p->args[0] : NULL, init_env_get(p->env, "PATH"), err);
 	if (*exe == NULL)
 		return -1;
-	*envp = init_build_env(c);
+	*envp = init_build_env(p, c->listen_fds);
 	return 0;
 }

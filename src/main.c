@@ -9,7 +9,6 @@
 #include "barco/cgroup.h"
 #include "barco/log.h"
 #include "barco/sealed_exe.h"
-#include "barco/seccomp_filter.h"
 #include "barco/state_store.h"
 #include "barco/util.h"
 #include "cli.h"
@@ -73,6 +72,27 @@ const bc_command_t cli_commands[] = {
      "      --rootfs DIR         run CMD in DIR with a default config (no bundle)\n"
      "      --uid UID[:GID]      with --rootfs: run CMD as UID (and GID, default UID)\n",
      "create and start a container, wait for it, then delete it"},
+    {"exec", cmd_exec, "exec [OPTIONS] ID [--] CMD [ARGS...] | exec [OPTIONS] -p FILE ID",
+     "  -p, --process FILE       the whole process from a runtime-spec process.json\n"
+     "  -t, --tty                allocate a terminal for the process\n"
+     "      --console-socket S   with -t and -d: send the terminal's master fd to S\n"
+     "  -e, --env KEY=VALUE      set an environment variable (repeatable)\n"
+     "  -u, --user UID[:GID]     run as UID (and GID)\n"
+     "  -g, --additional-gids G  add a supplementary group (repeatable)\n"
+     "      --cwd DIR            working directory in the container\n"
+     "  -c, --cap CAP            add a capability (CAP_NAME; repeatable)\n"
+     "      --no-new-privs       set no_new_privs for the process\n"
+     "      --apparmor PROFILE   AppArmor profile for the process\n"
+     "      --process-label L    SELinux label for the process\n"
+     "  -d, --detach             return once the process runs\n"
+     "      --pid-file FILE      write the process's host pid to FILE\n"
+     "      --preserve-fds N     pass N extra fds (3..3+N-1) to the process\n"
+     "      --cgroup [CTL:]PATH  run in an existing sub-cgroup of the container's\n"
+     "      --ignore-paused      allow exec into a paused container\n"
+     "Without -p the process is the config's, with CMD as args and the flags applied.\n",
+     "run a new process in a created or running container"},
+    {"features", cmd_features, "features", "",
+     "print the features this build of barco supports, as JSON"},
     {"list", cmd_list, "list [OPTIONS]",
      "  -f, --format table|json  output format (default: table)\n"
      "  -q, --quiet              print only the IDs\n",
@@ -144,10 +164,16 @@ static void print_help(void)
 	       "Run 'barco COMMAND --help' for a command's options.\n");
 }
 
+/* The commit barco was built from, when the build names one (CPPFLAGS=-DBARCO_COMMIT=...). */
+#ifndef BARCO_COMMIT
+#define BARCO_COMMIT "unknown"
+#endif
+
+/* Exactly three lines, "NAME version X", "commit: Y", "spec: Z": go-runc's parser (containerd)
+ * refuses any other count in its older form; libseccomp's version is in `barco features`. */
 static void print_version(void)
 {
-	printf("barco version %s\nspec: 1.3.0\nlibseccomp: %s\n", PACKAGE_VERSION,
-	       seccomp_filter_lib_version());
+	printf("barco version %s\ncommit: %s\nspec: 1.3.0\n", PACKAGE_VERSION, BARCO_COMMIT);
 }
 
 enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_ROOTLESS, OPT_CGM };
@@ -245,7 +271,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	/* Commands that put a process into a container run from a sealed copy of barco. */
-	if ((strcmp(cmd->name, "create") == 0 || strcmp(cmd->name, "run") == 0) &&
+	if ((strcmp(cmd->name, "create") == 0 || strcmp(cmd->name, "run") == 0 ||
+	     strcmp(cmd->name, "exec") == 0) &&
 	    bc_sealed_exe_ensure(argv, &err) < 0)
 		goto out;
 	optind = 1;

@@ -129,7 +129,8 @@ static int terminal_bind_console(int slave, bc_error_t **err)
 	return 0;
 }
 
-int terminal_setup_child(bool has_size, uint32_t rows, uint32_t cols, bc_error_t **err)
+int terminal_setup_child(bool has_size, uint32_t rows, uint32_t cols, bool bind_console,
+			 bc_error_t **err)
 {
 	cleanup_close int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	cleanup_close int slave = -1;
@@ -159,7 +160,7 @@ int terminal_setup_child(bool has_size, uint32_t rows, uint32_t cols, bc_error_t
 			return bc_error_errno(err, "set the size of the pty");
 	}
 	/* Programs that write to /dev/console must reach this terminal, as with runc. */
-	if (terminal_bind_console(slave, err) < 0)
+	if (bind_console && terminal_bind_console(slave, err) < 0)
 		return -1;
 	if (setsid() < 0)
 		return bc_error_errno(err, "setsid for the terminal");

@@ -607,6 +607,27 @@ int bc_pidfd_send_signal(int pidfd, int sig, unsigned int flags)
 	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, flags);
 }
 
+static int bc_int_cmp(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+int bc_close_fds_from(unsigned int lo, int *keep, size_t n, bc_error_t **err)
+{
+	qsort(keep, n, sizeof(int), bc_int_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (keep[i] < 0 || (unsigned int)keep[i] < lo)
+			continue;
+		if ((unsigned int)keep[i] > lo &&
+		    syscall(SYS_close_range, lo, (unsigned int)keep[i] - 1, 0) < 0)
+			return bc_error_errno(err, "close inherited fds");
+		lo = (unsigned int)keep[i] + 1;
+	}
+	if (syscall(SYS_close_range, lo, ~0U, 0) < 0)
+		return bc_error_errno(err, "close inherited fds");
+	return 0;
+}
+
 char *bc_rfc3339_now(void)
 {
 	struct timespec ts;

@@ -1461,6 +1461,141 @@ START_TEST(test_default_spec_rootless)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ process.json (exec) */
+
+/* The message bc_process_parse gives for a document written with ' for ", NULL if it parsed. */
+static char *process_error(const char *quoted)
+{
+	cleanup_free char *doc = json(quoted);
+	bc_error_t *err = NULL;
+	bc_process_t *p = (bc_process_t *)1;
+	char *msg;
+
+	if (bc_process_parse(doc, strlen(doc), &p, &err) == 0) {
+		ck_assert_ptr_null(err);
+		ck_assert_ptr_nonnull(p);
+		bc_process_free(p);
+		return NULL;
+	}
+	ck_assert_ptr_null(p);
+	ck_assert_ptr_nonnull(err);
+	msg = bc_xstrdup(err->msg);
+	bc_error_free(err);
+	return msg;
+}
+
+START_TEST(test_process_parse)
+{
+	cleanup_free char *doc =
+	    json("{'terminal': true, 'consoleSize': {'height': 40, 'width': 99},"
+		 " 'user': {'uid': 7, 'gid': 8, 'umask': 18, 'additionalGids': [5, 6]},"
+		 " 'args': ['sh', '-c', 'echo $X'], 'env': ['X=1', 'PATH=/bin'], 'cwd': '/tmp',"
+		 " 'capabilities': {'bounding': ['CAP_KILL'], 'effective': []},"
+		 " 'rlimits': [{'type': 'RLIMIT_NOFILE', 'hard': 512, 'soft': 256}],"
+		 " 'noNewPrivileges': true, 'apparmorProfile': 'p', 'oomScoreAdj': -5,"
+		 " 'selinuxLabel': 'l', 'ioPriority': {'class': 'IOPRIO_CLASS_BE', 'priority': 3},"
+		 " 'execCPUAffinity': {'initial': '0', 'final': '0-1'}, 'unknown': {'x': 1}}");
+	bc_error_t *err = NULL;
+	bc_process_t *p = NULL;
+
+	ck_assert_int_eq(bc_process_parse(doc, strlen(doc), &p, &err), 0);
+	ck_assert_ptr_null(err);
+	ck_assert(p->terminal);
+	ck_assert(p->has_console_size);
+	ck_assert_uint_eq(p->console_height, 40);
+	ck_assert_uint_eq(p->console_width, 99);
+	ck_assert_uint_eq(p->user.uid, 7);
+	ck_assert_uint_eq(p->user.gid, 8);
+	ck_assert(p->user.has_umask);
+	ck_assert_uint_eq(p->user.umask, 18);
+	ck_assert_uint_eq(p->user.n_additional_gids, 2);
+	ck_assert_uint_eq(p->user.additional_gids[1], 6);
+	ck_assert_uint_eq(bc_strv_len(p->args), 3);
+	ck_assert_str_eq(p->args[2], "echo $X");
+	ck_assert_str_eq(p->env[1], "PATH=/bin");
+	ck_assert_str_eq(p->cwd, "/tmp");
+	ck_assert_str_eq(p->capabilities->bounding[0], "CAP_KILL");
+	ck_assert_ptr_nonnull(p->capabilities->effective);
+	ck_assert_ptr_null(p->capabilities->effective[0]);
+	ck_assert_ptr_null(p->capabilities->permitted);
+	ck_assert_uint_eq(p->n_rlimits, 1);
+	ck_assert_int_eq(p->rlimits[0].resource, RLIMIT_NOFILE);
+	ck_assert_uint_eq(p->rlimits[0].soft, 256);
+	ck_assert(p->no_new_privileges);
+	ck_assert_str_eq(p->apparmor_profile, "p");
+	ck_assert(p->has_oom_score_adj);
+	ck_assert_int_eq(p->oom_score_adj, -5);
+	ck_assert_str_eq(p->selinux_label, "l");
+	ck_assert_int_eq(p->io_priority->priority, 3);
+	ck_assert_str_eq(p->exec_cpu_affinity_final, "0-1");
+	bc_process_free(p);
+	bc_process_free(NULL);
+}
+END_TEST
+
+/* The least a process.json needs: args and an absolute cwd. */
+START_TEST(test_process_parse_minimal)
+{
+	cleanup_free char *doc = json("{'args': ['true'], 'cwd': '/'}");
+	bc_error_t *err = NULL;
+	bc_process_t *p = NULL;
+
+	ck_assert_int_eq(bc_process_parse(doc, strlen(doc), &p, &err), 0);
+	ck_assert(!p->terminal);
+	ck_assert_ptr_null(p->env);
+	ck_assert_ptr_null(p->capabilities);
+	ck_assert_uint_eq(p->user.uid, 0);
+	ck_assert(!p->has_oom_score_adj);
+	bc_process_free(p);
+}
+END_TEST
+
+static const struct {
+	const char *doc, *msg;
+} invalid_process[] = {
+    {"{'cwd': '/'}", "process.json: args: missing required property"},
+    {"{'args': [], 'cwd': '/'}", "process.json: args: must contain at least one element"},
+    {"{'args': ['true']}", "process.json: cwd: missing required property"},
+    {"{'args': ['true'], 'cwd': 'tmp'}",
+     "process.json: cwd: expected an absolute path, got \"tmp\""},
+    {"{'args': ['true'], 'cwd': '/', 'rlimits': [{'type': 'RLIMIT_FOO', 'hard': 1, 'soft': 1}]}",
+     "process.json: rlimits[0].type: unknown resource limit \"RLIMIT_FOO\""},
+    {"{'args': ['true'], 'cwd': '/', 'rlimits': [{'type': 'RLIMIT_CORE', 'hard': 1, 'soft': 1},"
+     " {'type': 'RLIMIT_CORE', 'hard': 2, 'soft': 2}]}",
+     "process.json: rlimits[1].type: duplicate resource limit \"RLIMIT_CORE\""},
+    {"{'args': ['true'], 'cwd': '/', 'user': {'uid': -1, 'gid': 0}}",
+     "process.json: user.uid: expected an unsigned 32-bit integer, got -1"},
+    {"{'args': 'true', 'cwd': '/'}",
+     "process.json: args: expected an array of strings, got string"},
+    {"['true']", "process.json: expected a JSON object at the top level, got array"},
+};
+
+START_TEST(test_process_parse_invalid)
+{
+	cleanup_free char *msg = process_error(invalid_process[_i].doc);
+
+	ck_assert_msg(msg != NULL, "document parsed, expected: %s", invalid_process[_i].msg);
+	ck_assert_str_eq(msg, invalid_process[_i].msg);
+}
+END_TEST
+
+START_TEST(test_process_parse_syntax)
+{
+	bc_error_t *err = NULL;
+	bc_process_t *p = NULL;
+
+	ck_assert_int_eq(bc_process_parse("{\"args\": [", 10, &p, &err), -1);
+	ck_assert_ptr_null(p);
+	ck_assert_ptr_nonnull(strstr(err->msg, "process.json: syntax error at line 1"));
+	bc_error_free(err);
+	err = NULL;
+	ck_assert_int_eq(bc_process_parse(NULL, 0, &p, &err), -1);
+	ck_assert_ptr_null(p);
+	ck_assert_ptr_nonnull(err);
+	bc_error_free(err);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ runner */
 
 static Suite *spec_suite(void)
@@ -1495,6 +1630,10 @@ static Suite *spec_suite(void)
 	tcase_add_test(tc, test_rlimit_names);
 	tcase_add_test(tc, test_default_spec);
 	tcase_add_test(tc, test_default_spec_rootless);
+	tcase_add_test(tc, test_process_parse);
+	tcase_add_test(tc, test_process_parse_minimal);
+	tcase_add_loop_test(tc, test_process_parse_invalid, 0, (int)BC_ARRAY_SIZE(invalid_process));
+	tcase_add_test(tc, test_process_parse_syntax);
 	suite_add_tcase(s, tc);
 	limits = tcase_create("limits");
 	tcase_set_timeout(limits, 300);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "barco/error.h"
@@ -210,6 +211,43 @@ START_TEST(json_escape)
 }
 END_TEST
 
+/* In a child of our own: Check's own fds must survive the closing. */
+static int close_fds_child(void)
+{
+	int fds[6], keep[4];
+	bc_error_t *err = NULL;
+
+	for (int i = 0; i < 6; i++) {
+		fds[i] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 3)
+			return 2;
+	}
+	keep[0] = fds[4];
+	keep[1] = -1;
+	keep[2] = fds[1];
+	keep[3] = 1; /* below lo: left alone either way */
+	if (bc_close_fds_from(3, keep, 4, &err) < 0 || err != NULL)
+		return 3;
+	for (int i = 0; i < 6; i++)
+		if ((fcntl(fds[i], F_GETFD) >= 0) != (i == 1 || i == 4))
+			return 10 + i;
+	return fcntl(1, F_GETFD) >= 0 ? 0 : 4;
+}
+
+START_TEST(close_fds_from_keeps_only_the_listed)
+{
+	int status = -1;
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(close_fds_child());
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+}
+END_TEST
+
 START_TEST(log_json_line)
 {
 	char path[] = "/tmp/barco-test-log-XXXXXX";
@@ -246,6 +284,7 @@ static Suite *util_suite(void)
 	tcase_add_test(tc, proc_start_time_of_self);
 	tcase_add_test(tc, json_escape);
 	tcase_add_test(tc, log_json_line);
+	tcase_add_test(tc, close_fds_from_keeps_only_the_listed);
 	suite_add_tcase(s, tc);
 	return s;
 }

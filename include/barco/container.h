@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "barco/error.h"
+#include "barco/exec.h"
 #include "barco/spec.h"
 #include "barco/state_json.h"
 
@@ -52,6 +53,11 @@ int container_update(const char *root, const char *id, const bc_resources_t *r, 
  * (cgroup_events_run); stats_only: one stats line. */
 int container_events(const char *root, const char *id, uint64_t interval_ns, bool stats_only,
 		     FILE *out, bc_error_t **err);
+
+/* exec: run a process (exec.h) in a created or running container, or a paused one with
+ * o->ignore_paused.  The state lock is held only while the container is loaded.  Returns
+ * what exec_run returns (the exit status, or 0 detached), -1 with *err. */
+int container_exec(const char *root, const char *id, const bc_exec_opts_t *o, bc_error_t **err);
 
 /* Status of a loaded record, looked up live: creating, created, running, paused, stopped. */
 const char *container_status(int dirfd, const bc_state_t *st);

@@ -42,4 +42,21 @@ void init_main(const bc_init_config_t *c) __attribute__((noreturn));
  *   exec: "foo": executable file not found in $PATH */
 char *init_lookup_executable(const char *name, const char *path_env, bc_error_t **err);
 
+/* ---- steps of the init that `barco exec` (exec.c) takes as well ---- */
+
+/* The value of KEY in a NULL-terminated KEY=VALUE list, or NULL. */
+const char *init_env_get(char *const *env, const char *key);
+/* process.env, plus HOME from the container's /etc/passwd when it has none, plus LISTEN_FDS
+ * and LISTEN_PID (the caller's pid) when listen_fds > 0.  A new NULL-terminated list. */
+char **init_build_env(const bc_process_t *p, int listen_fds);
+/* process.rlimits, in order; raising a hard limit without CAP_SYS_RESOURCE says so. */
+int init_rlimits(const bc_process_t *p, bc_error_t **err);
+/* process.oomScoreAdj through the verified procfs (nothing without one). */
+int init_oom_score(const bc_process_t *p, bc_error_t **err);
+/* setgroups(additionalGids), then gid, then uid, then umask. */
+int init_user(const bc_process_t *p, bc_error_t **err);
+/* chdir to process.cwd, refused when the result is not reachable from our root
+ * (CVE-2024-21626: a cwd through /proc/self/fd/N into a directory of the host). */
+int init_chdir(const char *cwd, bc_error_t **err);
+
 #endif

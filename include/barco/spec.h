@@ -343,6 +343,13 @@ void bc_spec_freep(bc_spec_t **spec);
  * messages start with `name` and the path below the document ("memory.limit: ..."). */
 bc_resources_t *bc_resources_parse(const char *name, const char *data, size_t len,
 				   bc_error_t **err);
+/* A runtime-spec `process` object alone (`barco exec --process FILE`), checked as the
+ * config's process is (args and cwd required, cwd absolute, names and ranges); messages
+ * start with "process.json" and the path below the object ("process.json: cwd: ...").
+ * Returns 0 with *out (free with bc_process_free), or -1 with *out NULL. */
+int bc_process_parse(const char *json, size_t len, bc_process_t **out, bc_error_t **err);
+void bc_process_free(bc_process_t *p);
+
 /* A deep copy through the same checks (r NULL: an empty one; NULL with *err when a value
  * would not parse). */
 bc_resources_t *bc_resources_dup(const bc_resources_t *r, bc_error_t **err);

@@ -16,8 +16,11 @@ int terminal_recv_fd(int sock, bc_error_t **err);
 int terminal_send_to_console_socket(const char *path, int master, bc_error_t **err);
 
 /* In the init: open a new pty from /dev/ptmx (the container's devpts), make its slave the
- * controlling terminal and stdio, set the size when given.  Returns the master fd. */
-int terminal_setup_child(bool has_size, uint32_t rows, uint32_t cols, bc_error_t **err);
+ * controlling terminal and stdio, set the size when given; bind_console: bind it over
+ * /dev/console too (the init, as runc; exec leaves the container's console alone).  Returns
+ * the master fd. */
+int terminal_setup_child(bool has_size, uint32_t rows, uint32_t cols, bool bind_console,
+			 bc_error_t **err);
 
 /* `run` in the foreground with a terminal: copy stdin to master and master to stdout (stdin
  * in raw mode when it is a terminal) until pidfd says the process exited. */

@@ -114,6 +114,9 @@ char bc_proc_state(pid_t pid);
 /* pidfd_open / pidfd_send_signal wrappers (raw syscalls). */
 int bc_pidfd_open(pid_t pid, unsigned int flags);
 int bc_pidfd_send_signal(int pidfd, int sig, unsigned int flags);
+/* Close every fd from lo up, except the n fds of keep (negative ones ignored; keep is
+ * sorted in place), with close_range: at once, not merely close-on-exec. */
+int bc_close_fds_from(unsigned int lo, int *keep, size_t n, bc_error_t **err);
 
 /* Current time as RFC 3339 with nanoseconds, UTC ("2026-11-29T03:33:31.123456789Z"). */
 char *bc_rfc3339_now(void);
