@@ -95,6 +95,16 @@ static int caps_lookup(const char *name, int *out)
 	return 0;
 }
 
+bool caps_known_name(int v, char *buf, size_t size)
+{
+	int back;
+
+	if (v < 0 || v >= CAPS_BITS)
+		return false;
+	caps_name(v, buf, size);
+	return caps_lookup(buf, &back) == 0 && back == v;
+}
+
 /* The exact name meant by "cap_chown" or "CHOWN", or NULL. */
 static char *caps_guess(const char *name)
 {

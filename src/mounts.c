@@ -202,6 +202,18 @@ static void mounts_apply_opt(bc_mount_opts_t *o, const struct mount_opt *opt)
 	}
 }
 
+const char *mounts_option_name(size_t i)
+{
+	for (size_t k = 0; k < BC_ARRAY_SIZE(mount_opts); k++) {
+		/* tmpcopyup is taken, with a warning, but nothing is copied up yet. */
+		if (mount_opts[k].kind == OPT_TMPCOPYUP)
+			continue;
+		if (i-- == 0)
+			return mount_opts[k].name;
+	}
+	return NULL;
+}
+
 int mounts_parse_options(char *const *options, bc_mount_opts_t *out, bc_error_t **err)
 {
 	memset(out, 0, sizeof(*out));

@@ -135,6 +135,40 @@ static const struct {
     {"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV},
 };
 
+/* The action names filter_action takes, the plain ones first. */
+const char *seccomp_filter_action_name(size_t i)
+{
+	if (i < BC_ARRAY_SIZE(plain_actions))
+		return plain_actions[i].name;
+	i -= BC_ARRAY_SIZE(plain_actions);
+	return i == 0 ? "SCMP_ACT_ERRNO" : i == 1 ? "SCMP_ACT_TRACE" : NULL;
+}
+
+const char *seccomp_filter_operator_name(size_t i)
+{
+	return i < BC_ARRAY_SIZE(compare_ops) ? compare_ops[i].name : NULL;
+}
+
+const char *seccomp_filter_flag_name(size_t i)
+{
+	return i < BC_ARRAY_SIZE(filter_flags) ? filter_flags[i].name : NULL;
+}
+
+/* Every architecture name of the runtime-spec (defs-linux.json SeccompArch). */
+static const char *const spec_arches[] = {
+    "SCMP_ARCH_X86",	     "SCMP_ARCH_X86_64",      "SCMP_ARCH_X32",	   "SCMP_ARCH_ARM",
+    "SCMP_ARCH_AARCH64",     "SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_M68K",	   "SCMP_ARCH_MIPS",
+    "SCMP_ARCH_MIPS64",	     "SCMP_ARCH_MIPS64N32",   "SCMP_ARCH_MIPSEL",  "SCMP_ARCH_MIPSEL64",
+    "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",	      "SCMP_ARCH_PPC64",   "SCMP_ARCH_PPC64LE",
+    "SCMP_ARCH_S390",	     "SCMP_ARCH_S390X",	      "SCMP_ARCH_SH",	   "SCMP_ARCH_SHEB",
+    "SCMP_ARCH_PARISC",	     "SCMP_ARCH_PARISC64",    "SCMP_ARCH_RISCV64",
+};
+
+const char *seccomp_filter_spec_arch_name(size_t i)
+{
+	return i < BC_ARRAY_SIZE(spec_arches) ? spec_arches[i] : NULL;
+}
+
 /* libseccomp's architecture names are the OCI names without the prefix, in lower case. */
 int seccomp_filter_arch_token(const char *name, uint32_t *token)
 {
@@ -152,6 +186,21 @@ int seccomp_filter_arch_token(const char *name, uint32_t *token)
 		lower[i] = (char)tolower((unsigned char)name[i]);
 	*token = seccomp_arch_resolve_name(lower);
 	return 0;
+}
+
+bool seccomp_filter_arch_usable(const char *name)
+{
+	cleanup_ctx scmp_filter_ctx ctx = NULL;
+	uint32_t token;
+	int r;
+
+	if (seccomp_filter_arch_token(name, &token) < 0 || token == 0)
+		return false;
+	ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (ctx == NULL)
+		return false;
+	r = seccomp_arch_add(ctx, token);
+	return r == 0 || r == -EEXIST;
 }
 
 bool seccomp_filter_spec_uses_notify(const bc_seccomp_t *s)
@@ -362,8 +411,25 @@ static long filter_seccomp(unsigned int op, unsigned int flags, void *arg)
 	return syscall(SYS_seccomp, op, flags, arg);
 }
 
-/* Asking for a filter at NULL fails with EFAULT once the flags passed the kernel's checks,
- * and with EINVAL when one of them is unknown: errors at create rather than at start. */
+/* Asking for a filter at NULL fails with EFAULT once the flags passed the kernel's checks
+ * (before the no_new_privs or CAP_SYS_ADMIN test, so any user can probe), and with EINVAL
+ * when one of them is unknown: errors at create rather than at start. */
+static bool filter_kernel_takes(unsigned int one)
+{
+	/* The kernel takes WAIT_KILLABLE_RECV only along with a listener. */
+	if (one == SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)
+		one |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+	return filter_seccomp(SECCOMP_SET_MODE_FILTER, one, NULL) < 0 && errno == EFAULT;
+}
+
+bool seccomp_filter_flag_supported(const char *name)
+{
+	for (size_t k = 0; k < BC_ARRAY_SIZE(filter_flags); k++)
+		if (strcmp(name, filter_flags[k].name) == 0)
+			return filter_kernel_takes(filter_flags[k].flag);
+	return false;
+}
+
 static int filter_probe_flags(const bc_seccomp_t *s, unsigned int flags, bc_error_t **err)
 {
 	if (flags == 0 || filter_seccomp(SECCOMP_SET_MODE_FILTER, flags, NULL) == 0 ||

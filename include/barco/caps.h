@@ -4,6 +4,8 @@
 
 /* The only module that includes <sys/capability.h> (libcap). */
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "barco/error.h"
@@ -13,6 +15,10 @@
  *   config.json: process.capabilities.bounding[3]: unknown capability "CAP_FOO"
  * Names are exact, as runc takes them: upper case, with the CAP_ prefix.  caps NULL: 0. */
 int caps_validate(const bc_capabilities_t *caps, bc_error_t **err);
+
+/* The name caps_validate accepts for capability number v ("CAP_CHOWN" for 0), written to
+ * buf; false when this build (libcap) has no name for v.  v ranges over 0..63. */
+bool caps_known_name(int v, char *buf, size_t size);
 
 /* The mask of one set's names, bit N for capability N (names NULL: 0).  set_name ("bounding",
  * ...) names the set in errors, which are those of caps_validate. */

@@ -27,6 +27,10 @@ typedef struct bc_mount_opts {
 
 /* Parse a mount's options.  Unknown option words go to data. */
 int mounts_parse_options(char *const *options, bc_mount_opts_t *out, bc_error_t **err);
+/* The i-th option word mounts_parse_options recognises (never passed to mount(2) as data)
+ * and implements, or NULL past the last: `barco features` lists them.  "tmpcopyup" is left
+ * out: it is taken with a warning, but nothing is copied up yet. */
+const char *mounts_option_name(size_t i);
 void mounts_opts_free(bc_mount_opts_t *o);
 void mounts_opts_freep(bc_mount_opts_t *o);
 #define cleanup_opts __attribute__((cleanup(mounts_opts_freep)))

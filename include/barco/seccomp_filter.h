@@ -82,6 +82,22 @@ void seccomp_filter_freep(bc_seccomp_prog_t **p);
  * SCMP_ARCH_*. */
 int seccomp_filter_arch_token(const char *name, uint32_t *token);
 
+/* For `barco features`: the i-th name this module takes as a syscall action, an argument
+ * operator, a filter flag, or a runtime-spec architecture (seccomp_filter_arch_token says
+ * which of those libseccomp knows); NULL past the last. */
+const char *seccomp_filter_action_name(size_t i);
+const char *seccomp_filter_operator_name(size_t i);
+const char *seccomp_filter_flag_name(size_t i);
+const char *seccomp_filter_spec_arch_name(size_t i);
+/* Whether the running kernel takes the filter flag `name` (a probe: seccomp(2) with a NULL
+ * filter, which needs no privilege).  false for a name seccomp_filter_flag_name never gives. */
+bool seccomp_filter_flag_supported(const char *name);
+
+/* Whether a filter of this build can hold architecture `name` ("SCMP_ARCH_PPC64"): known to
+ * libseccomp, and of the native byte order (libseccomp refuses to mix them, so create
+ * fails on such a name). */
+bool seccomp_filter_arch_usable(const char *name);
+
 /* Connect to linux.seccomp.listenerPath (AF_UNIX, SOCK_STREAM).  Returns the socket. */
 int seccomp_filter_listener_connect(const bc_seccomp_t *s, bc_error_t **err);
 /* Send the container process state (bc_container_process_state_json) with notify_fd as its
