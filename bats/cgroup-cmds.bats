@@ -19,18 +19,6 @@ setup() {
 			       options: ["rbind", "rw"]}]'
 }
 
-# The container's cgroup directory that pause freezes, and whether it is frozen (0/1).
-freezer_dir() {
-	echo "$(own_dir freezer)/$CG"
-}
-frozen_now() {
-	if [ "$(cgroup_mode)" = v2 ]; then
-		sed -n 's/^frozen //p' "$(freezer_dir)/cgroup.events"
-	else
-		[ "$(cat "$(freezer_dir)/freezer.state")" = FROZEN ] && echo 1 || echo 0
-	fi
-}
-
 # A container ctr whose init counts in /out/n (20 times a second) and keeps a sleeping child.
 start_counter() {
 	set_args sh -c 'sleep 1000 & i=0

@@ -30,3 +30,16 @@ own_dir() {
 	own=${own#"$root"}
 	echo "$mp${own%/}"
 }
+
+# The cgroup $CG of a container: the directory pause freezes (the v1 freezer or the v2
+# cgroup), and whether it is frozen now (0/1).
+freezer_dir() {
+	echo "$(own_dir freezer)/$CG"
+}
+frozen_now() {
+	if [ "$(cgroup_mode)" = v2 ]; then
+		sed -n 's/^frozen //p' "$(freezer_dir)/cgroup.events"
+	else
+		[ "$(cat "$(freezer_dir)/freezer.state")" = FROZEN ] && echo 1 || echo 0
+	fi
+}
