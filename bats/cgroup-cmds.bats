@@ -28,18 +28,7 @@ start_counter() {
 }
 
 count() {
-	cat "$OUTDIR/n" 2>/dev/null || echo 0
-}
-
-# wait_counter_moves FROM: the counter goes past FROM within 10 s.
-wait_counter_moves() {
-	local from=$1 i
-	for ((i = 0; i < 100; i++)); do
-		[ "$(count)" -gt "$from" ] && return 0
-		sleep 0.1
-	done
-	echo "the counter stays at $(count) (from $from)" >&2
-	return 1
+	counter_value "$OUTDIR/n"
 }
 
 # The pids of the container's processes as the kernel lists them in its cgroup, sorted.

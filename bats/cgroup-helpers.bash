@@ -43,3 +43,20 @@ frozen_now() {
 		[ "$(cat "$(freezer_dir)/freezer.state")" = FROZEN ] && echo 1 || echo 0
 	fi
 }
+
+# Counters for pause tests: a container writes a growing number to a file; each test file
+# defines count() as counter_value FILE (its value, 0 before the first write).
+counter_value() {
+	cat "$1" 2>/dev/null || echo 0
+}
+
+# wait_counter_moves FROM: count goes past FROM within 10 s.
+wait_counter_moves() {
+	local from=$1 i
+	for ((i = 0; i < 100; i++)); do
+		[ "$(count)" -gt "$from" ] && return 0
+		sleep 0.1
+	done
+	echo "the counter stays at $(count) (from $from)" >&2
+	return 1
+}

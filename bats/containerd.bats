@@ -69,16 +69,7 @@ start_counter() {
 	wait_counter_moves 0
 }
 count() {
-	cat "$RFS/tmp/n" 2>/dev/null || echo 0
-}
-wait_counter_moves() {
-	local from=$1 i
-	for ((i = 0; i < 100; i++)); do
-		[ "$(count)" -gt "$from" ] && return 0
-		sleep 0.1
-	done
-	echo "the counter stays at $(count) (from $from)" >&2
-	return 1
+	counter_value "$RFS/tmp/n"
 }
 
 @test "ctr run in the foreground: the output, stderr apart, and the exit status of the process" {

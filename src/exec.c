@@ -525,14 +525,8 @@ static int exec_setup(struct exec_child *x, char **exe, char ***envp, bc_error_t
 	/* Without no_new_privs loading a filter needs CAP_SYS_ADMIN: before the drop. */
 	if (x->prog && !p->no_new_privileges && exec_seccomp_load(x, err) < 0)
 		return -1;
-	if (caps_before_user(p->capabilities, err) < 0 || init_user(p, err) < 0 ||
-	    caps_after_user(p->capabilities, err) < 0)
+	if (init_drop_privileges(p, err) < 0)
 		return -1;
-	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return bc_error_errno(err, "set no_new_privs");
-	/* A uid change resets dumpable to fs.suid_dumpable: make sure it stays off. */
-	if (prctl(PR_SET_DUMPABLE, 0) < 0)
-		return bc_error_errno(err, "make the process non-dumpable");
 	*exe = init_lookup_executable(p->args[0], init_env_get(p->env, "PATH"), err);
 	if (*exe == NULL)
 		return -1;

@@ -168,7 +168,7 @@ int init_oom_score(const bc_process_t *p, bc_error_t **err)
 	return bc_procfs_write("self/oom_score_adj", buf, err);
 }
 
-int init_user(const bc_process_t *p, bc_error_t **err)
+static int init_user(const bc_process_t *p, bc_error_t **err)
 {
 	const bc_user_t *u = &p->user;
 	gid_t *gids = bc_xcalloc(u->n_additional_gids + 1, sizeof(gid_t));
@@ -489,6 +489,19 @@ static bool init_new_cgroupns(const bc_spec_t *spec)
 	return ns != NULL && ns->path == NULL;
 }
 
+int init_drop_privileges(const bc_process_t *p, bc_error_t **err)
+{
+	if (caps_before_user(p->capabilities, err) < 0 || init_user(p, err) < 0 ||
+	    caps_after_user(p->capabilities, err) < 0)
+		return -1;
+	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return bc_error_errno(err, "set no_new_privs");
+	/* A uid change resets dumpable to fs.suid_dumpable: make sure it stays off. */
+	if (prctl(PR_SET_DUMPABLE, 0) < 0)
+		return bc_error_errno(err, "stay non-dumpable after the uid change");
+	return 0;
+}
+
 static int init_setup(const bc_init_config_t *c, pid_t host_pid, struct init_seccomp *sc,
 		      char **exe, char ***envp, bc_error_t **err)
 {
@@ -582,14 +595,8 @@ static int init_setup(const bc_init_config_t *c, pid_t host_pid, struct init_sec
 	if (sc->prog && !p->no_new_privileges &&
 	    init_seccomp_load(c, sc, host_pid, "creating", err) < 0)
 		return -1;
-	if (caps_before_user(p->capabilities, err) < 0 || init_user(p, err) < 0 ||
-	    caps_after_user(p->capabilities, err) < 0)
+	if (init_drop_privileges(p, err) < 0)
 		return -1;
-	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return bc_error_errno(err, "set no_new_privs");
-	/* A uid change resets dumpable to fs.suid_dumpable: make sure it stays off. */
-	if (prctl(PR_SET_DUMPABLE, 0) < 0)
-		return bc_error_errno(err, "make the init non-dumpable");
 	*exe =
 	    init_lookup_executable(p->args ? p->args[0] : NULL, init_env_get(p->env, "PATH"), err);
 	if (*exe == NULL)

@@ -53,8 +53,10 @@ char **init_build_env(const bc_process_t *p, int listen_fds);
 int init_rlimits(const bc_process_t *p, bc_error_t **err);
 /* process.oomScoreAdj through the verified procfs (nothing without one). */
 int init_oom_score(const bc_process_t *p, bc_error_t **err);
-/* setgroups(additionalGids), then gid, then uid, then umask. */
-int init_user(const bc_process_t *p, bc_error_t **err);
+/* The credential change, last step before the PATH lookup: capabilities kept across it,
+ * setgroups(additionalGids), gid, uid, umask, the final capability sets, no_new_privs when
+ * asked, and non-dumpable again (a uid change resets it). */
+int init_drop_privileges(const bc_process_t *p, bc_error_t **err);
 /* chdir to process.cwd, refused when the result is not reachable from our root
  * (CVE-2024-21626: a cwd through /proc/self/fd/N into a directory of the host). */
 int init_chdir(const char *cwd, bc_error_t **err);
