@@ -33,6 +33,20 @@ static bc_spec_t *parse_resources(const char *res)
 	return spec;
 }
 
+/* A file list as "key=value\n" lines; frees the list. */
+static char *kv_text(bc_kv_t *kv, size_t n)
+{
+	char *out = bc_xstrdup("");
+
+	for (size_t i = 0; i < n; i++) {
+		char *next = bc_xasprintf("%s%s=%s\n", out, kv[i].key, kv[i].value);
+		free(out);
+		out = next;
+	}
+	cgroup_v2_kv_free(kv, n);
+	return out;
+}
+
 /* The file list as "key=value\n" lines, or "ERR:message". */
 static char *files_for(const char *res, bool bfq)
 {
@@ -41,25 +55,18 @@ static char *files_for(const char *res, bool bfq)
 	bc_error_t *err = NULL;
 	bc_kv_t *kv = NULL;
 	size_t n = 99;
-	char *out = bc_xstrdup("");
+	char *out;
 
 	if (cgroup_v2_resource_files_for(spec->linux_->resources, &f, &kv, &n, &err) < 0) {
 		ck_assert_ptr_nonnull(err);
 		ck_assert_ptr_null(kv);
 		ck_assert_uint_eq(n, 0);
-		free(out);
 		out = bc_xasprintf("ERR:%s", err->msg);
 		bc_error_free(err);
 		return out;
 	}
 	ck_assert_ptr_null(err);
-	for (size_t i = 0; i < n; i++) {
-		char *next = bc_xasprintf("%s%s=%s\n", out, kv[i].key, kv[i].value);
-		free(out);
-		out = next;
-	}
-	cgroup_v2_kv_free(kv, n);
-	return out;
+	return kv_text(kv, n);
 }
 
 #define assert_files(res, bfq, expected)                                                           \
@@ -717,24 +724,17 @@ static char *files_v1_for(const char *res, cgroup_v1_blkio_weight_t weight)
 	bc_error_t *err = NULL;
 	bc_kv_t *kv = NULL;
 	size_t n = 99;
-	char *out = bc_xstrdup("");
+	char *out;
 
 	if (cgroup_v1_resource_files_for(spec->linux_->resources, &f, &kv, &n, &err) < 0) {
 		ck_assert_ptr_null(kv);
 		ck_assert_uint_eq(n, 0);
-		free(out);
 		out = bc_xasprintf("ERR:%s", err->msg);
 		bc_error_free(err);
 		return out;
 	}
 	ck_assert_ptr_null(err);
-	for (size_t i = 0; i < n; i++) {
-		char *next = bc_xasprintf("%s%s=%s\n", out, kv[i].key, kv[i].value);
-		free(out);
-		out = next;
-	}
-	cgroup_v2_kv_free(kv, n);
-	return out;
+	return kv_text(kv, n);
 }
 
 /* The plain form: CFQ's file names. */
@@ -745,23 +745,17 @@ static char *files_v1(const char *res)
 	bc_error_t *err = NULL;
 	bc_kv_t *kv = NULL;
 	size_t n = 99;
-	char *out = bc_xstrdup("");
+	char *out;
 
 	if (cgroup_v1_resource_files(spec->linux_->resources, &kv, &n, &err) < 0) {
 		ck_assert_ptr_null(kv);
 		ck_assert_uint_eq(n, 0);
-		free(out);
 		out = bc_xasprintf("ERR:%s", err->msg);
 		bc_error_free(err);
 		ck_assert_str_eq(out, cfq);
 		return out;
 	}
-	for (size_t i = 0; i < n; i++) {
-		char *next = bc_xasprintf("%s%s=%s\n", out, kv[i].key, kv[i].value);
-		free(out);
-		out = next;
-	}
-	cgroup_v2_kv_free(kv, n);
+	out = kv_text(kv, n);
 	ck_assert_str_eq(out, cfq);
 	return out;
 }
