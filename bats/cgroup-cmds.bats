@@ -329,7 +329,13 @@ json_pids() {
 		b state ctr | jq -r .status
 		b delete ctr
 		b run -d -b "$BUNDLE" ctr2 </dev/null >/dev/null 2>&1
-		b ps -f json ctr2
+		# Its init forks two sleepers after start: wait for them before listing.
+		for i in $(seq 50); do
+			out=$(b ps -f json ctr2)
+			[ "$(echo "$out" | tr -cd , | wc -c)" -ge 2 ] && break
+			sleep 0.1
+		done
+		echo "$out"
 		b pause ctr2
 		b delete -f ctr2
 		echo deleted
