@@ -279,6 +279,24 @@ have_cap_sys_resource() {
 	assert_output piped-in
 }
 
+@test "a closed stdin becomes /dev/null: no fd barco opens takes number 0" {
+	set_args sh -c 'readlink /proc/self/fd/0; echo ok'
+	run --separate-stderr bash -c '"$0" --root "$1" run -b "$2" ctr 0<&- 3>&-' \
+		"$BARCO" "$ROOT" "$BUNDLE"
+	assert_success
+	assert_output $'/dev/null\nok'
+}
+
+@test "closed stdout and stderr: barco and the process still run, the state is removed" {
+	set_args sh -c 'echo out; echo err >&2; exit 7'
+	run bash -c '"$0" --root "$1" run -b "$2" ctr 1>&- 2>&- 3>&-' "$BARCO" "$ROOT" "$BUNDLE"
+	[ "$status" -eq 7 ] || {
+		show_run
+		false
+	}
+	[ -z "$(ls -A "$ROOT")" ]
+}
+
 @test "the process is the executed binary, with its own argv" {
 	run_sh 'tr "\0" " " </proc/$$/cmdline; echo; readlink /proc/$$/exe'
 	assert_success

@@ -247,6 +247,12 @@ int main(int argc, char **argv)
 	bool systemd = false;
 	int idx, rc;
 
+	/* Before anything is opened: a closed stdin would hand the next fd (a state directory, the
+	 * sync socket) to the container as its fd 0. */
+	if (bc_std_fds_ensure(&err) < 0) {
+		fprintf(stderr, "barco: %s\n", err->msg);
+		return 1;
+	}
 	idx = parse_global(argc, argv, &g, &systemd, &err);
 	if (bc_log_init(g.log_path, g.json_log ? BC_LOG_JSON : BC_LOG_TEXT, g.debug) < 0) {
 		fprintf(stderr, "barco: open log file %s: %m\n", g.log_path);

@@ -607,6 +607,28 @@ int bc_pidfd_send_signal(int pidfd, int sig, unsigned int flags)
 	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, flags);
 }
 
+int bc_std_fds_ensure(bc_error_t **err)
+{
+	int fd, got;
+
+	for (fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0)
+			continue;
+		if (errno != EBADF)
+			return bc_error_set(err, errno, "check standard fd %d", fd);
+		/* The lowest free number: fd itself, as every lower one is open. */
+		got = open("/dev/null", O_RDWR);
+		if (got < 0)
+			return bc_error_set(err, errno, "open /dev/null for closed fd %d", fd);
+		if (got != fd) {
+			close(got);
+			return bc_error_set(err, 0, "open /dev/null for closed fd %d: got fd %d",
+					    fd, got);
+		}
+	}
+	return 0;
+}
+
 static int bc_int_cmp(const void *a, const void *b)
 {
 	return *(const int *)a - *(const int *)b;

@@ -248,6 +248,45 @@ START_TEST(close_fds_from_keeps_only_the_listed)
 }
 END_TEST
 
+/* In a child: close fds 0 and 2, ensure, and check both are /dev/null and fd 1 untouched. */
+static int std_fds_child(void)
+{
+	bc_error_t *err = NULL;
+	struct stat st, null_st;
+	int out_flags = fcntl(1, F_GETFL);
+
+	if (stat("/dev/null", &null_st) < 0)
+		return 2;
+	close(0);
+	close(2);
+	if (bc_std_fds_ensure(&err) < 0 || err != NULL)
+		return 3;
+	for (int fd = 0; fd <= 2; fd += 2) {
+		if (fstat(fd, &st) < 0 || st.st_rdev != null_st.st_rdev || !S_ISCHR(st.st_mode))
+			return 10 + fd;
+		if ((fcntl(fd, F_GETFL) & O_ACCMODE) != O_RDWR)
+			return 20 + fd;
+	}
+	/* An open fd is left as it was. */
+	if (fcntl(1, F_GETFL) != out_flags)
+		return 4;
+	return 0;
+}
+
+START_TEST(std_fds_ensure_fills_closed_ones)
+{
+	int status = -1;
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(std_fds_child());
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+}
+END_TEST
+
 START_TEST(log_json_line)
 {
 	char path[] = "/tmp/barco-test-log-XXXXXX";
@@ -285,6 +324,7 @@ static Suite *util_suite(void)
 	tcase_add_test(tc, json_escape);
 	tcase_add_test(tc, log_json_line);
 	tcase_add_test(tc, close_fds_from_keeps_only_the_listed);
+	tcase_add_test(tc, std_fds_ensure_fills_closed_ones);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -117,6 +117,9 @@ int bc_pidfd_send_signal(int pidfd, int sig, unsigned int flags);
 /* Close every fd from lo up, except the n fds of keep (negative ones ignored; keep is
  * sorted in place), with close_range: at once, not merely close-on-exec. */
 int bc_close_fds_from(unsigned int lo, int *keep, size_t n, bc_error_t **err);
+/* Open /dev/null on whichever of fds 0, 1, 2 is closed, so that no fd barco opens later takes
+ * a standard fd's number (and reaches a container as its stdin, stdout or stderr). */
+int bc_std_fds_ensure(bc_error_t **err);
 
 /* Current time as RFC 3339 with nanoseconds, UTC ("2026-11-29T03:33:31.123456789Z"). */
 char *bc_rfc3339_now(void);
