@@ -36,7 +36,8 @@ ctr_exec() {
 	ctrc task exec --fifo-dir "$CTRD_DIR/fifo" "$@"
 }
 
-# The command line of ctr_run as one shell-quoted string (for `script -c`).
+# The command line of ctr_run as one shell-quoted string (for in_pty: timeout stays in the
+# terminal's foreground process group).
 ctr_run_cmdline() {
 	local opts=() w out
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do
@@ -44,7 +45,7 @@ ctr_run_cmdline() {
 		shift
 	done
 	shift
-	out=$(printf '%q ' timeout --kill-after=5 60 ctr --address "$CTRD_SOCK" -n "$CTRD_NS" run \
+	out=$(printf '%q ' timeout --foreground --kill-after=5 60 ctr --address "$CTRD_SOCK" -n "$CTRD_NS" run \
 		--rootfs --runc-binary "$RUNTIME" --runc-root "$CTRD_RUNC_ROOT" \
 		--fifo-dir "$CTRD_DIR/fifo" --cgroup "$CG" "${opts[@]}" "$RFS")
 	for w in "$@"; do

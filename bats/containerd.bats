@@ -225,7 +225,7 @@ count() {
 		false
 	}
 	# In the container's pid namespace (its pid 1 is the init) and in its cgroup.
-	[ "${lines[0]}" = "sleep 1000 " ]
+	[ "${lines[0]}" = "sleep 1000 " ] || { show_run; false; }
 	[[ "${lines[1]}" == *"/$CG" ]] || [ "$(cgroup_mode)" = v2 ]
 	[ "$stderr" = err ]
 	# A detached exec shows in ps until it exits.
@@ -241,10 +241,9 @@ count() {
 }
 
 @test "ctr task exec -t: the process gets a terminal" {
-	command -v script >/dev/null || skip "script is not installed (Debian package bsdutils)"
 	ctr_run -d -- ext sleep 1000
 	wait_task_status ext RUNNING
-	run script -qec "$(printf '%q ' timeout 60 ctr --address "$CTRD_SOCK" -n "$CTRD_NS" \
+	run in_pty "$(printf '%q ' timeout --foreground --kill-after=5 60 ctr --address "$CTRD_SOCK" -n "$CTRD_NS" \
 		task exec -t --fifo-dir "$CTRD_DIR/fifo" --exec-id t1 ext \
 		sh -c 'tty; test -t 0 && echo stdin-is-tty; exit 6')" /dev/null </dev/null
 	[ "$status" -eq 6 ] || {
@@ -258,8 +257,7 @@ count() {
 }
 
 @test "ctr run -t: the process gets a terminal (through the console socket)" {
-	command -v script >/dev/null || skip "script is not installed (Debian package bsdutils)"
-	run script -qec "$(ctr_run_cmdline -t --rm -- tty1 sh -c \
+	run in_pty "$(ctr_run_cmdline -t --rm -- tty1 sh -c \
 		'tty; test -t 0 && echo stdin-is-tty; test -t 1 && echo stdout-is-tty; exit 5')" \
 		/dev/null </dev/null
 	[ "$status" -eq 5 ] || {

@@ -329,6 +329,16 @@ require_cgroup_v1() {
 	[ "$(cgroup_mode)" != v2 ] || skip "needs cgroup v1 hierarchies (a v1 or hybrid host)"
 }
 
+# in_pty CMDLINE: CMDLINE (one shell-quoted string) run by script(1) (bsdutils, an essential
+# Debian package) on a new terminal, stdin /dev/null.  script runs it with $SHELL -c, so SHELL
+# is fixed: where SHELL is unset (CI) it would be dash, which forks instead of exec'ing the
+# command; a `timeout` in CMDLINE must then be `timeout --foreground`, or it moves the command
+# out of the terminal's foreground process group and the command stops at its first tcsetattr
+# (SIGTTOU).
+in_pty() {
+	env SHELL=/bin/sh script -qec "$1" /dev/null </dev/null 3>&-
+}
+
 # The console-socket receiver (tests/recvtty.c), built once per file from setup_file; the
 # tests that need it skip when there is no compiler.
 build_recvtty() {

@@ -100,7 +100,7 @@ teardown() { podman_teardown; }
 	cmd=$(printf '%q ' podman --root "$PM_DIR/storage" --runroot "$PM_DIR/run" \
 		--storage-driver vfs --tmpdir "$PM_DIR/tmp" exec -t pm-exec \
 		sh -c '[ -t 0 ] && [ -t 1 ] && echo exec-tty')
-	run script -qec "$cmd" /dev/null </dev/null 3>&-
+	run in_pty "$cmd"
 	assert_success
 	assert_output_contains exec-tty
 	run pm rm -f -t 0 pm-exec
@@ -109,13 +109,12 @@ teardown() { podman_teardown; }
 
 @test "podman run -t: the container gets a terminal (console socket)" {
 	local cmd
-	command -v script >/dev/null || skip "script(1) is missing (Debian package bsdutils)"
 	# podman -t wants a terminal on its own stdin: script gives it one.
 	cmd=$(printf '%q ' podman --root "$PM_DIR/storage" --runroot "$PM_DIR/run" \
 		--storage-driver vfs --tmpdir "$PM_DIR/tmp" run --rm -t "$PM_IMAGE" \
 		sh -c 'tty; [ -t 0 ] && [ -t 1 ] && echo both-ttys; stty size; exit 4')
 	# The window size of podman's terminal reaches the container's (conmon resizes it).
-	run script -qec "stty rows 31 cols 97 && $cmd" /dev/null </dev/null 3>&-
+	run in_pty "stty rows 31 cols 97 && $cmd"
 	[ "$status" -eq 4 ] || {
 		show_run
 		false

@@ -68,8 +68,8 @@ tmp=$(mktemp -d /tmp/barco-check-vm.XXXXXX) || fail_early "mktemp failed"
 
 # The guest prefixes every line of bats' output with "@TAP@ " (stderr merged, bats' exit status
 # last), so the TAP is told apart from anything else on the console; the host shows it without
-# the prefix as it comes.
-guest='(bats --tap --timing "$@" 2>&1; echo "BARCO-TAP-RC=$?") </dev/null | sed -u "s/^/@TAP@ /"'
+# the prefix as it comes.  A test that hangs fails after BATS_TEST_TIMEOUT seconds (TCG is slow).
+guest='(BATS_TEST_TIMEOUT='"${BATS_TEST_TIMEOUT:-900}"' bats --tap --timing "$@" 2>&1; echo "BARCO-TAP-RC=$?") </dev/null | sed -u "s/^/@TAP@ /"'
 echo "check-vm: booting the VM for $# bats files (timeout ${timeout_s}s)" >&2
 start=$(date +%s)
 {
