@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -66,17 +65,6 @@ static void gen_annotations(struct gen *w, const bc_state_t *st)
 	gen_check(w, yajl_gen_map_close(w->g));
 }
 
-/* runc prints the owner's name; a uid without a passwd entry is shown as its number. */
-static char *owner_name(uint32_t uid)
-{
-	struct passwd pw, *res = NULL;
-	char buf[4096];
-
-	if (getpwuid_r((uid_t)uid, &pw, buf, sizeof(buf), &res) == 0 && res != NULL)
-		return bc_xstrdup(res->pw_name);
-	return bc_xasprintf("%u", uid);
-}
-
 static void gen_oci(struct gen *w, const bc_state_t *st)
 {
 	gen_key_str(w, "ociVersion", st->oci_version ? st->oci_version : BC_OCI_VERSION);
@@ -91,7 +79,7 @@ static void gen_oci(struct gen *w, const bc_state_t *st)
 
 static void gen_cli(struct gen *w, const bc_state_t *st)
 {
-	cleanup_free char *owner = owner_name(st->owner);
+	cleanup_free char *owner = bc_user_name((uid_t)st->owner);
 
 	gen_key_str(w, "ociVersion", st->oci_version ? st->oci_version : BC_OCI_VERSION);
 	gen_key_str(w, "id", st->id);

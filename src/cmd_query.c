@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 #include <getopt.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,16 +21,12 @@ static void list_table(bc_state_t **states, size_t n)
 	       "OWNER");
 	for (size_t i = 0; i < n; i++) {
 		const bc_state_t *s = states[i];
-		struct passwd *pw = getpwuid(s->owner);
+		cleanup_free char *owner = bc_user_name((uid_t)s->owner);
 		bool live = strcmp(s->status, "created") == 0 ||
 			    strcmp(s->status, "running") == 0 || strcmp(s->status, "paused") == 0;
 
-		printf("%-20s %-8d %-10s %-40s %-31s ", s->id, live ? (int)s->pid : 0, s->status,
-		       s->bundle ? s->bundle : "", s->created ? s->created : "");
-		if (pw)
-			printf("%s\n", pw->pw_name);
-		else
-			printf("%u\n", s->owner);
+		printf("%-20s %-8d %-10s %-40s %-31s %s\n", s->id, live ? (int)s->pid : 0,
+		       s->status, s->bundle ? s->bundle : "", s->created ? s->created : "", owner);
 	}
 }
 

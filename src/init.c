@@ -79,22 +79,9 @@ const char *init_env_get(char *const *env, const char *key)
 /* HOME from the container's /etc/passwd for uid, "/" when it has none (runc does this). */
 static char *init_home_for(uid_t uid)
 {
-	cleanup_fclose FILE *f = fopen("/etc/passwd", "re");
-	char line[1024];
+	char *home = bc_passwd_field("/etc/passwd", uid, 5);
 
-	while (f && fgets(line, sizeof(line), f)) {
-		char *fields[7] = {0};
-		char *save = NULL, *p = line;
-		int n = 0;
-
-		line[strcspn(line, "\n")] = '\0';
-		for (char *t; n < 7 && (t = strsep(&p, ":")) != NULL; n++)
-			fields[n] = t;
-		(void)save;
-		if (n >= 6 && strtoul(fields[2], NULL, 10) == uid && *fields[5])
-			return bc_xstrdup(fields[5]);
-	}
-	return bc_xstrdup("/");
+	return home ? home : bc_xstrdup("/");
 }
 
 char **init_build_env(const bc_process_t *p, int listen_fds)

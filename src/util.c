@@ -629,6 +629,49 @@ int bc_std_fds_ensure(bc_error_t **err)
 	return 0;
 }
 
+char *bc_passwd_field(const char *path, uid_t uid, int field)
+{
+	cleanup_fclose FILE *f = NULL;
+	char line[4096];
+
+	if (field < 0 || field > 6)
+		return NULL;
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *fields[7] = {0}, *p = line, *end;
+		unsigned long v;
+		int n = 0;
+
+		line[strcspn(line, "\n")] = '\0';
+		for (char *t; n < 7 && (t = strsep(&p, ":")) != NULL; n++)
+			fields[n] = t;
+		if (n <= field || n < 3 || !isdigit((unsigned char)fields[2][0]))
+			continue;
+		errno = 0;
+		v = strtoul(fields[2], &end, 10);
+		if (errno != 0 || *end != '\0' || v != (unsigned long)uid)
+			continue;
+		return *fields[field] ? bc_xstrdup(fields[field]) : NULL;
+	}
+	return NULL;
+}
+
+char *bc_user_name(uid_t uid)
+{
+	static uid_t last_uid;
+	static char *last;
+	char *name;
+
+	/* `list` asks for the same owner again and again: one read of the file for it. */
+	if (last == NULL || last_uid != uid) {
+		name = bc_passwd_field("/etc/passwd", uid, 0);
+		free(last);
+		last = name ? name : bc_xasprintf("%u", (unsigned)uid);
+		last_uid = uid;
+	}
+	return bc_xstrdup(last);
+}
+
 static int bc_int_cmp(const void *a, const void *b)
 {
 	return *(const int *)a - *(const int *)b;

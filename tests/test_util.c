@@ -248,6 +248,48 @@ START_TEST(close_fds_from_keeps_only_the_listed)
 }
 END_TEST
 
+START_TEST(passwd_field_reads_our_own_way)
+{
+	char path[] = "/tmp/barco-test-passwd-XXXXXX";
+	int fd = mkstemp(path);
+	const char *text = "# a comment line\n"
+			   "broken\n"
+			   "num:x:12x:0::/bad:/bin/sh\n"
+			   "empty:x::0::/bad:/bin/sh\n"
+			   "root:x:0:0:root:/root:/bin/sh\n"
+			   "u:x:1000:1000::/home/u:\n"
+			   "nohome:x:1001:1001:::/bin/sh\n";
+	char *v;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bc_write_all(fd, text, strlen(text)), 0);
+	close(fd);
+	v = bc_passwd_field(path, 0, 5);
+	ck_assert_str_eq(v, "/root");
+	free(v);
+	v = bc_passwd_field(path, 1000, 0);
+	ck_assert_str_eq(v, "u");
+	free(v);
+	v = bc_passwd_field(path, 1000, 5);
+	ck_assert_str_eq(v, "/home/u");
+	free(v);
+	/* "12x" is not uid 12; an empty home is no home; a missing uid or file is NULL. */
+	ck_assert_ptr_null(bc_passwd_field(path, 12, 5));
+	ck_assert_ptr_null(bc_passwd_field(path, 1001, 5));
+	ck_assert_ptr_null(bc_passwd_field(path, 4242, 0));
+	ck_assert_ptr_null(bc_passwd_field(path, 0, 7));
+	unlink(path);
+	ck_assert_ptr_null(bc_passwd_field(path, 0, 0));
+	/* The host's root is named, an unknown uid is its number. */
+	v = bc_user_name(0);
+	ck_assert_str_eq(v, "root");
+	free(v);
+	v = bc_user_name(4242424);
+	ck_assert_str_eq(v, "4242424");
+	free(v);
+}
+END_TEST
+
 /* In a child: close fds 0 and 2, ensure, and check both are /dev/null and fd 1 untouched. */
 static int std_fds_child(void)
 {
@@ -325,6 +367,7 @@ static Suite *util_suite(void)
 	tcase_add_test(tc, log_json_line);
 	tcase_add_test(tc, close_fds_from_keeps_only_the_listed);
 	tcase_add_test(tc, std_fds_ensure_fills_closed_ones);
+	tcase_add_test(tc, passwd_field_reads_our_own_way);
 	suite_add_tcase(s, tc);
 	return s;
 }

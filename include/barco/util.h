@@ -121,6 +121,14 @@ int bc_close_fds_from(unsigned int lo, int *keep, size_t n, bc_error_t **err);
  * a standard fd's number (and reaches a container as its stdin, stdout or stderr). */
 int bc_std_fds_ensure(bc_error_t **err);
 
+/* Field `field` (0: name, 5: home directory, ...) of uid's line in the passwd file at path,
+ * malloc'd; NULL when the file or the uid is missing (or the field is empty).  A parser of
+ * our own, not getpwuid: no NSS, so a static binary works the same, and the container's file
+ * is read as a file. */
+char *bc_passwd_field(const char *path, uid_t uid, int field);
+/* uid's name in the host's /etc/passwd, or the number: `list` and `state` show it. */
+char *bc_user_name(uid_t uid);
+
 /* Current time as RFC 3339 with nanoseconds, UTC ("2026-11-29T03:33:31.123456789Z"). */
 char *bc_rfc3339_now(void);
 
