@@ -224,8 +224,8 @@ ctrd_stop() {
 		wait "$CTRD_PID" 2>/dev/null || true
 	fi
 	ctrd_shims_gone || rc=1
-	if [ -n "$(ls -A "$CTRD_RUNC_ROOT/$CTRD_NS" 2>/dev/null)" ]; then
-		echo "barco state entries left behind: $(ls -A "$CTRD_RUNC_ROOT/$CTRD_NS")" >&2
+	if [ -n "$(state_entries "$CTRD_RUNC_ROOT/$CTRD_NS")" ]; then
+		echo "barco state entries left behind: $(state_entries "$CTRD_RUNC_ROOT/$CTRD_NS")" >&2
 		rc=1
 	fi
 	no_mounts_under "$CTRD_DIR" || rc=1

@@ -48,7 +48,7 @@ teardown() {
 	fi
 	ctrd_remove_all
 	ctrd_shims_gone || rc=1
-	left=$(ls -A "$CTRD_RUNC_ROOT/$CTRD_NS" 2>/dev/null || true)
+	left=$(state_entries "$CTRD_RUNC_ROOT/$CTRD_NS")
 	if [ -n "$left" ]; then
 		echo "teardown: barco state entries left behind: $left" >&2
 		for id in $left; do
@@ -97,7 +97,7 @@ count() {
 	fi
 	# --rm deleted the container; barco's state entry and the cgroup are gone too.
 	[ -z "$(ctrc container ls -q)" ]
-	[ -z "$(ls -A "$CTRD_RUNC_ROOT/$CTRD_NS")" ]
+	[ -z "$(state_entries "$CTRD_RUNC_ROOT/$CTRD_NS")" ]
 	[ -z "$(cgroups_named "$CG")" ]
 }
 
@@ -114,7 +114,7 @@ count() {
 	[ -z "$stderr" ]
 	[ "$(tr '\0' ' ' <"/proc/$pid/cmdline")" = "sleep 1000 " ]
 	remove_ctr bg
-	[ -z "$(ls -A "$CTRD_RUNC_ROOT/$CTRD_NS")" ]
+	[ -z "$(state_entries "$CTRD_RUNC_ROOT/$CTRD_NS")" ]
 	[ ! -e "/proc/$pid" ] || wait_pid_gone "$pid"
 }
 
@@ -277,7 +277,7 @@ count() {
 	assert_output_contains '"/no/such/cmd"'
 	assert_output_contains "No such file or directory"
 	[ -z "$(ctrc container ls -q)" ]
-	[ -z "$(ls -A "$CTRD_RUNC_ROOT/$CTRD_NS")" ]
+	[ -z "$(state_entries "$CTRD_RUNC_ROOT/$CTRD_NS")" ]
 }
 
 @test "a failing create: barco's config error reaches ctr's message (json log)" {
@@ -286,7 +286,7 @@ count() {
 	assert_output_contains "OCI runtime create failed"
 	assert_output_contains 'linux.cgroupsPath: "../escape" has a ".." component'
 	[ -z "$(ctrc container ls -q)" ]
-	[ -z "$(ls -A "$CTRD_RUNC_ROOT/$CTRD_NS")" ]
+	[ -z "$(state_entries "$CTRD_RUNC_ROOT/$CTRD_NS")" ]
 }
 
 @test "barco --cgroup-manager=disabled as the runc binary: the container stays in the shim's cgroup" {

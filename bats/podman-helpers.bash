@@ -133,8 +133,8 @@ podman_teardown_file() {
 		for p in $pids; do kill -KILL "$p" 2>/dev/null || true; done
 		rc=1
 	fi
-	if [ -n "$(ls -A "$PM_DIR/barco" 2>/dev/null)" ]; then
-		echo "teardown_file: barco state left behind: $(ls -A "$PM_DIR/barco")" >&2
+	if [ -n "$(state_entries "$PM_DIR/barco")" ]; then
+		echo "teardown_file: barco state left behind: $(state_entries "$PM_DIR/barco")" >&2
 		rc=1
 	fi
 	# Deepest first: a file, then the directories that held it.
@@ -148,7 +148,7 @@ podman_teardown_file() {
 # The containers in podman's storage and barco's state root (cheaper than `podman ps -aq`).
 pm_container_ids() {
 	jq -r '.[].id' "$PM_DIR/storage/vfs-containers/containers.json" 2>/dev/null || true
-	ls -A "$PM_DIR/barco" 2>/dev/null || true
+	state_entries "$PM_DIR/barco"
 }
 
 # The live processes that carry the file's mark or name $PM_DIR on their command line.

@@ -25,7 +25,7 @@ teardown() { podman_teardown; }
 	}
 	grep -q '^start ' "$PM_DIR/runtime.log"
 	[ -z "$(pm ps -aq)" ]
-	[ -z "$(ls -A "$PM_DIR/barco")" ]
+	[ -z "$(state_entries "$PM_DIR/barco")" ]
 }
 
 @test "podman run: exit codes pass through" {
@@ -69,7 +69,7 @@ teardown() { podman_teardown; }
 	run pm rm pm-life
 	assert_success
 	[ -z "$(pm ps -aq)" ]
-	[ -z "$(ls -A "$PM_DIR/barco")" ]
+	[ -z "$(state_entries "$PM_DIR/barco")" ]
 }
 
 @test "podman exec into a running container" {

@@ -294,7 +294,7 @@ have_cap_sys_resource() {
 		show_run
 		false
 	}
-	[ -z "$(ls -A "$ROOT")" ]
+	[ -z "$(state_entries "$ROOT")" ]
 }
 
 @test "the process is the executed binary, with its own argv" {

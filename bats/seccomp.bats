@@ -373,3 +373,69 @@ check_agent_state() {
 	barco delete -f ctr
 	wait_pid_gone "$AGENT_PID"
 }
+
+# ---- the compiled-filter cache (src/seccomp_cache.c) ----
+
+# The cache files below $ROOT, one per line.
+cache_files() {
+	find "$ROOT/.seccomp-cache" -type f 2>/dev/null | sort
+}
+
+@test "the compiled filter is cached in the state root; a hit is enforced the same" {
+	allow_but "[{\"names\": $MKDIR, \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 38}]"
+	set_args sh -c 'mkdir /dev/shm/x 2>/dev/null; echo "rc=$?"'
+	run --separate-stderr barco --debug run -b "$BUNDLE" ctr
+	assert_success
+	assert_output "rc=1"
+	[[ "$stderr" != *"from the cache"* ]]
+	[ "$(cache_files | wc -l)" -eq 1 ]
+	[ "$(stat -c %a "$ROOT/.seccomp-cache")" = 700 ]
+	[ "$(stat -c %a "$(cache_files)")" = 600 ]
+	# The second container loads the cached program, and mkdir still fails with ENOSYS.
+	set_args sh -c 'mkdir /dev/shm/x; echo "rc=$?"'
+	run --separate-stderr barco --debug run -b "$BUNDLE" ctr
+	assert_success
+	assert_output "rc=1"
+	[[ "$stderr" == *"from the cache"* ]] || {
+		show_run
+		false
+	}
+	[[ "$stderr" == *"can't create directory '/dev/shm/x': Function not implemented"* ]]
+	# The cache is not a container.
+	run barco list -q
+	assert_success
+	assert_output ""
+	# Another profile gets a file of its own.
+	allow_but "[{\"names\": $MKDIR, \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 13}]"
+	run --separate-stderr barco run -b "$BUNDLE" ctr
+	assert_success
+	[ "$(cache_files | wc -l)" -eq 2 ]
+}
+
+@test "a damaged or foreign cache file is not used: the profile is compiled and the file replaced" {
+	local f
+	allow_but "[{\"names\": $MKDIR, \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 38}]"
+	set_args sh -c 'mkdir /dev/shm/x; echo "rc=$?"'
+	run --separate-stderr barco run -b "$BUNDLE" ctr
+	assert_success
+	f=$(cache_files)
+	cp "$f" "$BATS_TEST_TMPDIR/good"
+	# Its instructions spoiled: every BPF "return ALLOW" would do.
+	truncate -s -8 "$f"
+	run --separate-stderr barco --debug run -b "$BUNDLE" ctr
+	assert_success
+	assert_output "rc=1"
+	[[ "$stderr" != *"from the cache"* ]]
+	[[ "$stderr" == *"Function not implemented"* ]]
+	cmp "$f" "$BATS_TEST_TMPDIR/good"
+	# Writable by others: not trusted either.
+	chmod 0666 "$f"
+	run --separate-stderr barco --debug run -b "$BUNDLE" ctr
+	assert_success
+	assert_output "rc=1"
+	[[ "$stderr" == *"not a private regular file"* ]] || {
+		show_run
+		false
+	}
+	[ "$(stat -c %a "$f")" = 600 ]
+}

@@ -173,14 +173,15 @@ static int container_record(void *arg, pid_t pid, bc_error_t **err)
 	return intelrdt_apply(r->spec, r->st->id, pid, err);
 }
 
-static int container_spawn_and_record(const bc_create_opts_t *o, const bc_spec_t *spec, int dirfd,
-				      int lockfd, bc_state_t *st, bc_created_t *out,
+static int container_spawn_and_record(const bc_create_opts_t *o, const bc_spec_t *spec, int rootfd,
+				      int dirfd, int lockfd, bc_state_t *st, bc_created_t *out,
 				      bc_error_t **err)
 {
 	struct record_ctx rec = {.o = o, .spec = spec, .dirfd = dirfd, .st = st};
 	bc_spawn_opts_t so = {.spec = spec,
 			      .rootfs = st->rootfs,
 			      .state_dirfd = dirfd,
+			      .root_fd = rootfd,
 			      .no_pivot = o->no_pivot,
 			      .no_new_keyring = o->no_new_keyring,
 			      .preserve_fds = o->preserve_fds,
@@ -259,7 +260,7 @@ int container_create(const bc_create_opts_t *o, bc_created_t *out, bc_error_t **
 	st.rootfs = rootfs;
 	st.created = created;
 	st.owner = (uint32_t)geteuid();
-	if (container_spawn_and_record(o, spec, dirfd, lockfd, &st, out, err) < 0)
+	if (container_spawn_and_record(o, spec, rootfd, dirfd, lockfd, &st, out, err) < 0)
 		return -1;
 	guard.id = NULL;
 	return 0;
@@ -929,6 +930,7 @@ int container_exec(const char *root, const char *id, const bc_exec_opts_t *o, bc
 	cleanup_close int dirfd = -1;
 	cleanup_close int lockfd = -1;
 	cleanup_close int pidfd = -1;
+	cleanup_close int rootfd = -1;
 	bc_exec_target_t t;
 
 	st = container_open(root, id, false, &dirfd, &lockfd, err);
@@ -951,6 +953,9 @@ int container_exec(const char *root, const char *id, const bc_exec_opts_t *o, bc
 		return -1;
 	/* Not held while the process runs: kill, pause and delete must not wait for it. */
 	close(steal_fd(lockfd));
-	t = (bc_exec_target_t){.spec = spec, .state = st, .state_dirfd = dirfd, .pidfd = pidfd};
+	/* For the seccomp cache only: without it, exec compiles. */
+	rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	t = (bc_exec_target_t){
+	    .spec = spec, .state = st, .state_dirfd = dirfd, .pidfd = pidfd, .root_fd = rootfd};
 	return exec_run(&t, o, err);
 }

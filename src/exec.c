@@ -38,6 +38,7 @@
 #include "barco/log.h"
 #include "barco/lsm.h"
 #include "barco/procattr.h"
+#include "barco/seccomp_cache.h"
 #include "barco/seccomp_filter.h"
 #include "barco/sync.h"
 #include "barco/terminal.h"
@@ -847,7 +848,7 @@ static int exec_prepare(const bc_exec_target_t *t, struct exec_child *x, bc_erro
 	if (procattr_prepare(spec, &x->plan, err) < 0)
 		return -1;
 	/* Here, as at create: libseccomp's allocations stay out of the container's cgroup. */
-	if (sc && seccomp_filter_compile(sc, &x->prog, err) < 0)
+	if (sc && seccomp_cache_compile(sc, t->root_fd, &x->prog, err) < 0)
 		return -1;
 	if (seccomp_filter_spec_uses_notify(sc)) {
 		bc_state_t st = *t->state;

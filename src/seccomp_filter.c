@@ -646,6 +646,32 @@ size_t seccomp_filter_instructions(const bc_seccomp_prog_t *p)
 	return p->n_insns;
 }
 
+const void *seccomp_filter_insns(const bc_seccomp_prog_t *p)
+{
+	return p->insns;
+}
+
+unsigned int seccomp_filter_flags(const bc_seccomp_prog_t *p)
+{
+	return p->flags;
+}
+
+bc_seccomp_prog_t *seccomp_filter_prog_new(const void *insns, size_t n, unsigned int flags,
+					   bool notify)
+{
+	bc_seccomp_prog_t *p;
+
+	if (n == 0 || n > BPF_MAX_INSNS)
+		return NULL;
+	p = bc_xcalloc(1, sizeof(*p));
+	p->insns = bc_xmalloc(n * sizeof(struct sock_filter));
+	memcpy(p->insns, insns, n * sizeof(struct sock_filter));
+	p->n_insns = n;
+	p->flags = flags;
+	p->notify = notify;
+	return p;
+}
+
 void seccomp_filter_free(bc_seccomp_prog_t *p)
 {
 	if (p == NULL)

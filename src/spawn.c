@@ -18,6 +18,7 @@
 #include "barco/init.h"
 #include "barco/log.h"
 #include "barco/netdev.h"
+#include "barco/seccomp_cache.h"
 #include "barco/seccomp_filter.h"
 #include "barco/spawn.h"
 #include "barco/sync.h"
@@ -248,7 +249,7 @@ int spawn_init(const bc_spawn_opts_t *o, bc_spawn_result_t *res, bc_error_t **er
 	/* Here, not in the init: what libseccomp allocates would be charged to the container's
 	 * memory cgroup (most of the init's footprint), and a bad profile fails before clone. */
 	if (spec->linux_ && spec->linux_->seccomp &&
-	    seccomp_filter_compile(spec->linux_->seccomp, &prog, err) < 0)
+	    seccomp_cache_compile(spec->linux_->seccomp, o->root_fd, &prog, err) < 0)
 		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return bc_error_errno(err, "create sync socketpair");

@@ -50,6 +50,7 @@ typedef struct bc_exec_target {
 	const bc_state_t *state; /* its record (pid, start time, id) */
 	int state_dirfd;	 /* its state directory (the cgroup record) */
 	int pidfd;		 /* the init, checked against the recorded start time */
+	int root_fd;		 /* the state root (the seccomp cache), or -1 */
 } bc_exec_target_t;
 
 /*

@@ -71,6 +71,13 @@ bool seccomp_filter_uses_notify(const bc_seccomp_prog_t *p);
 bool seccomp_filter_spec_uses_notify(const bc_seccomp_t *s);
 /* Number of BPF instructions (tests and benchmarks). */
 size_t seccomp_filter_instructions(const bc_seccomp_prog_t *p);
+/* The parts of a compiled program, for seccomp_cache: its instructions (struct sock_filter,
+ * seccomp_filter_instructions of them), the seccomp(2) flags; and a program made of such
+ * parts (copied), NULL when n is 0 or above the kernel's 4096. */
+const void *seccomp_filter_insns(const bc_seccomp_prog_t *p);
+unsigned int seccomp_filter_flags(const bc_seccomp_prog_t *p);
+bc_seccomp_prog_t *seccomp_filter_prog_new(const void *insns, size_t n, unsigned int flags,
+					   bool notify);
 
 void seccomp_filter_free(bc_seccomp_prog_t *p);
 void seccomp_filter_freep(bc_seccomp_prog_t **p);

@@ -13,6 +13,7 @@ typedef struct bc_spawn_opts {
 	const bc_spec_t *spec;
 	const char *rootfs; /* absolute */
 	int state_dirfd;    /* the container's state directory (holds exec.fifo) */
+	int root_fd;	    /* the state root (the seccomp cache), or -1 */
 	bool no_pivot, no_new_keyring;
 	int preserve_fds;
 	const char *console_socket; /* NULL: keep the master (run) or no terminal */
