@@ -108,6 +108,7 @@ static void gen_stored(struct gen *w, const bc_state_t *st)
 	gen_key_int(w, "startTime", (long long)st->start_time);
 	if (st->cgroup_path)
 		gen_key_str(w, "cgroupPath", st->cgroup_path);
+	gen_key_int(w, "configNeeds", st->config_needs);
 	gen_annotations(w, st);
 }
 
@@ -413,7 +414,7 @@ static int check_status(const char *name, const char *status, bc_error_t **err)
 
 static int fill_state(const char *name, yajl_val root, bc_state_t *st, bc_error_t **err)
 {
-	long long pid = 0, owner = 0, start = 0;
+	long long pid = 0, owner = 0, start = 0, needs = BC_CONFIG_NEEDED_ALL;
 
 	if (get_str(name, root, "ociVersion", true, &st->oci_version, err) < 0 ||
 	    get_str(name, root, "id", true, &st->id, err) < 0 ||
@@ -425,6 +426,7 @@ static int fill_state(const char *name, yajl_val root, bc_state_t *st, bc_error_
 	    get_int(name, root, "owner", false, UINT32_MAX, &owner, err) < 0 ||
 	    get_int(name, root, "startTime", false, LLONG_MAX, &start, err) < 0 ||
 	    get_str(name, root, "cgroupPath", false, &st->cgroup_path, err) < 0 ||
+	    get_int(name, root, "configNeeds", false, BC_CONFIG_NEEDED_ALL, &needs, err) < 0 ||
 	    get_annotations(name, root, st, err) < 0)
 		return -1;
 	if (st->id[0] == '\0')
@@ -434,6 +436,7 @@ static int fill_state(const char *name, yajl_val root, bc_state_t *st, bc_error_
 	st->pid = (pid_t)pid;
 	st->owner = (uint32_t)owner;
 	st->start_time = (uint64_t)start;
+	st->config_needs = (uint32_t)needs;
 	return 0;
 }
 

@@ -173,6 +173,18 @@ static int container_record(void *arg, pid_t pid, bc_error_t **err)
 	return intelrdt_apply(r->spec, r->st->id, pid, err);
 }
 
+static uint32_t container_config_needs(const bc_spec_t *spec)
+{
+	uint32_t needs = 0;
+
+	if (spec->process == NULL || spec->hooks.count[BC_HOOK_POSTSTART] > 0)
+		needs |= BC_CONFIG_NEEDED_AT_START;
+	if (spec->hooks.count[BC_HOOK_POSTSTOP] > 0 ||
+	    (spec->linux_ && spec->linux_->intel_rdt != NULL))
+		needs |= BC_CONFIG_NEEDED_AT_DELETE;
+	return needs;
+}
+
 static int container_spawn_and_record(const bc_create_opts_t *o, const bc_spec_t *spec, int rootfd,
 				      int dirfd, int lockfd, bc_state_t *st, bc_created_t *out,
 				      bc_error_t **err)
@@ -260,6 +272,7 @@ int container_create(const bc_create_opts_t *o, bc_created_t *out, bc_error_t **
 	st.rootfs = rootfs;
 	st.created = created;
 	st.owner = (uint32_t)geteuid();
+	st.config_needs = container_config_needs(spec);
 	if (container_spawn_and_record(o, spec, rootfd, dirfd, lockfd, &st, out, err) < 0)
 		return -1;
 	guard.id = NULL;
@@ -425,11 +438,14 @@ int container_start(const char *root, const char *id, bc_error_t **err)
 					    id);
 		return bc_error_set(err, 0, "cannot start container %s: it is %s", id, st->status);
 	}
-	spec = container_saved_spec(dirfd, err);
-	if (spec == NULL)
-		return -1;
-	if (spec->process == NULL)
-		return bc_error_set(err, 0, "cannot start container %s: config has no process", id);
+	if (st->config_needs & BC_CONFIG_NEEDED_AT_START) {
+		spec = container_saved_spec(dirfd, err);
+		if (spec == NULL)
+			return -1;
+		if (spec->process == NULL)
+			return bc_error_set(err, 0,
+					    "cannot start container %s: config has no process", id);
+	}
 	pidfd = container_pidfd(st, err);
 	if (pidfd < 0)
 		return -1;
@@ -441,7 +457,7 @@ int container_start(const char *root, const char *id, bc_error_t **err)
 		return -1;
 	if (unlinkat(dirfd, "exec.fifo", 0) < 0)
 		return bc_error_errno(err, "remove exec.fifo of %s", id);
-	if (spec->hooks.count[BC_HOOK_POSTSTART] == 0)
+	if (spec == NULL || spec->hooks.count[BC_HOOK_POSTSTART] == 0)
 		return 0;
 	free(st->status);
 	st->status = bc_xstrdup("running");
@@ -769,7 +785,8 @@ int container_delete(const char *root, const char *id, bool force, bc_error_t **
 		bc_warn("%s", (*err)->msg);
 		bc_error_freep(err);
 	}
-	spec = container_saved_spec(dirfd, &spec_err);
+	if (st->config_needs & BC_CONFIG_NEEDED_AT_DELETE)
+		spec = container_saved_spec(dirfd, &spec_err);
 	if (spec)
 		intelrdt_remove(spec, id);
 	if (spec && spec->hooks.count[BC_HOOK_POSTSTOP] > 0) {

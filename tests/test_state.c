@@ -112,6 +112,7 @@ static bc_state_t full_state(void)
 	    .owner = 4000000000u,
 	    .start_time = 123456789012ull,
 	    .cgroup_path = "/sys/fs/cgroup/barco/c1",
+	    .config_needs = BC_CONFIG_NEEDED_AT_DELETE,
 	};
 }
 
@@ -134,6 +135,7 @@ static void assert_state_eq(const bc_state_t *a, const bc_state_t *b)
 	assert_str_eq_or_null(a->created, b->created);
 	ck_assert_uint_eq(a->owner, b->owner);
 	ck_assert_uint_eq(a->start_time, b->start_time);
+	ck_assert_uint_eq(a->config_needs, b->config_needs);
 	assert_str_eq_or_null(a->cgroup_path, b->cgroup_path);
 	ck_assert_uint_eq(a->n_annotations, b->n_annotations);
 	for (size_t i = 0; i < a->n_annotations; i++) {
@@ -175,6 +177,26 @@ START_TEST(test_round_trip_minimal)
 }
 END_TEST
 
+/* A record of an older barco, without configNeeds: start and delete read the config. */
+START_TEST(test_config_needs_defaults_to_all)
+{
+	const char *json = "{\"ociVersion\":\"1.3.0\",\"id\":\"c1\",\"status\":\"created\","
+			   "\"pid\":1,\"bundle\":\"/b\"}";
+	bc_error_t *err = NULL;
+	cleanup_state bc_state_t *st = bc_state_parse("state.json", json, strlen(json), &err);
+
+	ck_assert_ptr_nonnull(st);
+	ck_assert_uint_eq(st->config_needs, BC_CONFIG_NEEDED_ALL);
+	bc_state_free(st);
+	st = NULL;
+	json = "{\"ociVersion\":\"1.3.0\",\"id\":\"c1\",\"status\":\"created\",\"pid\":1,"
+	       "\"bundle\":\"/b\",\"configNeeds\":4}";
+	ck_assert_ptr_null(bc_state_parse("state.json", json, strlen(json), &err));
+	ck_assert_ptr_nonnull(strstr(err->msg, "configNeeds"));
+	bc_error_free(err);
+}
+END_TEST
+
 START_TEST(test_stored_shape)
 {
 	bc_state_t st = full_state();
@@ -188,7 +210,7 @@ START_TEST(test_stored_shape)
 			 "\"rootfs\":\"/srv/bundle/rootfs\","
 			 "\"created\":\"2026-11-29T03:33:31.123456789Z\",\"owner\":4000000000,"
 			 "\"startTime\":123456789012,"
-			 "\"cgroupPath\":\"/sys/fs/cgroup/barco/c1\","
+			 "\"cgroupPath\":\"/sys/fs/cgroup/barco/c1\",\"configNeeds\":2,"
 			 "\"annotations\":{\"org.example.key\":\"value\"}}");
 }
 END_TEST
@@ -748,6 +770,7 @@ static Suite *state_suite(void)
 	tcase_add_test(json, test_round_trip_full);
 	tcase_add_test(json, test_round_trip_minimal);
 	tcase_add_test(json, test_stored_shape);
+	tcase_add_test(json, test_config_needs_defaults_to_all);
 	tcase_add_test(json, test_oci_shape);
 	tcase_add_test(json, test_cli_shape);
 	tcase_add_test(json, test_invalid_utf8_not_written);

@@ -30,7 +30,16 @@ typedef struct bc_state {
 	uint32_t owner;	     /* uid that created it */
 	uint64_t start_time; /* init's start time from /proc/PID/stat: a reused pid is never ours */
 	char *cgroup_path;   /* NULL when no cgroup was made */
+	/* Which later commands must read the saved config (BC_CONFIG_NEEDED_*): start only for
+	 * poststart hooks or a config without process, delete only for poststop hooks or
+	 * intelRdt; so a plain create, start, delete parses config.json once.  A record without
+	 * the field (older barco) needs it everywhere. */
+	uint32_t config_needs;
 } bc_state_t;
+
+#define BC_CONFIG_NEEDED_AT_START  1U
+#define BC_CONFIG_NEEDED_AT_DELETE 2U
+#define BC_CONFIG_NEEDED_ALL	   (BC_CONFIG_NEEDED_AT_START | BC_CONFIG_NEEDED_AT_DELETE)
 
 enum bc_state_json_kind {
 	BC_STATE_JSON_OCI, /* exactly the runtime-spec state: hooks' stdin */
@@ -40,7 +49,7 @@ enum bc_state_json_kind {
 
 /* CLI output is pretty-printed (2-space indent) and ends with a newline; OCI and STORED are
  * compact.  The STORED keys are those of OCI plus rootfs, created, owner (a number),
- * startTime and cgroupPath (omitted when NULL). */
+ * startTime, cgroupPath (omitted when NULL) and configNeeds. */
 char *bc_state_to_json(const bc_state_t *st, enum bc_state_json_kind kind, bc_error_t **err);
 /* The runtime-spec "container process state" sent to a seccomp listener (config-linux.md):
  * {"ociVersion", "fds": ["seccompFd"], "pid": st->pid, "metadata" (omitted when NULL),
