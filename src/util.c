@@ -697,10 +697,11 @@ char *bc_rfc3339_now(void)
 {
 	struct timespec ts;
 	struct tm tm;
-	char buf[64];
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	return bc_xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
+	/* Not strftime: it calls tzset, which reads /etc/localtime at every create. */
+	return bc_xasprintf("%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
+			    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+			    ts.tv_nsec);
 }

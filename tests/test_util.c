@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "barco/error.h"
@@ -248,6 +249,26 @@ START_TEST(close_fds_from_keeps_only_the_listed)
 }
 END_TEST
 
+START_TEST(rfc3339_now_is_utc_with_nanoseconds)
+{
+	char *s = bc_rfc3339_now();
+	time_t now = time(NULL);
+	struct tm tm = {0};
+	char *end;
+
+	ck_assert_uint_eq(strlen(s), strlen("2026-11-29T03:33:31.123456789Z"));
+	ck_assert_int_eq(s[10], 'T');
+	ck_assert_int_eq(s[19], '.');
+	ck_assert_int_eq(s[29], 'Z');
+	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	ck_assert_ptr_nonnull(end);
+	ck_assert_int_eq(*end, '.');
+	/* timegm: the string is UTC; within a few seconds of now. */
+	ck_assert_int_le(labs((long)(timegm(&tm) - now)), 5);
+	free(s);
+}
+END_TEST
+
 START_TEST(passwd_field_reads_our_own_way)
 {
 	char path[] = "/tmp/barco-test-passwd-XXXXXX";
@@ -368,6 +389,7 @@ static Suite *util_suite(void)
 	tcase_add_test(tc, close_fds_from_keeps_only_the_listed);
 	tcase_add_test(tc, std_fds_ensure_fills_closed_ones);
 	tcase_add_test(tc, passwd_field_reads_our_own_way);
+	tcase_add_test(tc, rfc3339_now_is_utc_with_nanoseconds);
 	suite_add_tcase(s, tc);
 	return s;
 }
