@@ -371,6 +371,12 @@ static int filter_new(const bc_seccomp_t *s, uint32_t *default_action, scmp_filt
 	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
 	if (r == 0)
 		r = seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
+	/* A binary tree of syscall numbers instead of a linear list: each syscall of the
+	 * container walks a few comparisons rather than hundreds, and so does the kernel when it
+	 * loads the filter (it runs the filter for every syscall number to build its action
+	 * cache): loading Docker's profile took milliseconds. */
+	if (r == 0)
+		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	if (r < 0)
 		return bc_error_set(err, -r, "seccomp: set filter attributes");
 	return 0;
