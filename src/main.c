@@ -164,7 +164,7 @@ static void print_help(void)
 	       "Run 'barco COMMAND --help' for a command's options.\n");
 }
 
-/* The commit barco was built from, when the build names one (CPPFLAGS=-DBARCO_COMMIT=...). */
+/* The commit barco was built from: configure takes it from git when it can. */
 #ifndef BARCO_COMMIT
 #define BARCO_COMMIT "unknown"
 #endif
