@@ -235,17 +235,23 @@ static int close_fds_child(void)
 	return fcntl(1, F_GETFD) >= 0 ? 0 : 4;
 }
 
-START_TEST(close_fds_from_keeps_only_the_listed)
+/* fn runs in a forked child (it changes the process's fds); its exit status must be 0. */
+static void child_returns_zero(int (*fn)(void))
 {
 	int status = -1;
 	pid_t pid = fork();
 
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0)
-		_exit(close_fds_child());
+		_exit(fn());
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert(WIFEXITED(status));
 	ck_assert_int_eq(WEXITSTATUS(status), 0);
+}
+
+START_TEST(close_fds_from_keeps_only_the_listed)
+{
+	child_returns_zero(close_fds_child);
 }
 END_TEST
 
@@ -338,15 +344,7 @@ static int std_fds_child(void)
 
 START_TEST(std_fds_ensure_fills_closed_ones)
 {
-	int status = -1;
-	pid_t pid = fork();
-
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0)
-		_exit(std_fds_child());
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert(WIFEXITED(status));
-	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	child_returns_zero(std_fds_child);
 }
 END_TEST
 
