@@ -965,8 +965,16 @@ int cgroup_update_plan(const bc_resources_t *old, const bc_resources_t *req, bc_
 		return -1;
 	if (w->n_devices > 0)
 		bc_debug("update: linux.resources.devices is not changed by update (as runc)");
-	/* Dropping the rules keeps them out of both the writes and the merge. */
-	w->n_devices = 0;
+	/* Dropping the rules keeps them out of both the writes and the merge; they are freed
+	 * through a resources record of their own. */
+	if (w->n_devices > 0) {
+		bc_resources_t *drop = bc_xcalloc(1, sizeof(*drop));
+
+		drop->devices = steal_ptr(w->devices);
+		drop->n_devices = w->n_devices;
+		w->n_devices = 0;
+		bc_resources_free(drop);
+	}
 	complete_write(w, old);
 	m = bc_resources_dup(old, err);
 	tmp = m ? bc_resources_dup(w, err) : NULL;
