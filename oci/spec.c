@@ -53,6 +53,31 @@ static int check_version(spec_json_parser_t *p, const void *value)
 	return 0;
 }
 
+/* process.env: NAME=VALUE each, with a name (runc refuses the rest). */
+static int check_env(spec_json_parser_t *p, const void *value)
+{
+	char *const *env = *(char *const *const *)value;
+
+	for (size_t i = 0; env && env[i]; i++) {
+		if (env[i][0] == '=' || strchr(env[i], '=') == NULL) {
+			cleanup_free char *q = spec_json_show(env[i]);
+
+			return spec_json_fail(p,
+					      "entry %zu: invalid environment variable %s "
+					      "(expected NAME=VALUE)",
+					      i, q);
+		}
+	}
+	return 0;
+}
+
+static int check_nonempty(spec_json_parser_t *p, const void *value)
+{
+	const char *s = *(char *const *)value;
+
+	return *s != '\0' ? 0 : spec_json_fail(p, "must not be empty");
+}
+
 static int check_timeout(spec_json_parser_t *p, const void *value)
 {
 	int t = *(const int *)value;
@@ -488,7 +513,7 @@ static const struct spec_json_field process_fields[] = {
     FLD(bc_process_t, "user", K_OBJ, user, .sub = &user_type),
     FLD(bc_process_t, "args", K_STRV, args, .flags = F_REQ),
     FLD(bc_process_t, "commandLine", K_STR, command_line),
-    FLD(bc_process_t, "env", K_STRV, env),
+    FLD(bc_process_t, "env", K_STRV, env, .check = check_env),
     FLD(bc_process_t, "cwd", K_STR, cwd, .flags = F_REQ | F_ABS),
     FLD(bc_process_t, "capabilities", K_PTR, capabilities, .sub = &caps_type),
     FLD(bc_process_t, "rlimits", K_ARR, rlimits, CNT(bc_process_t, n_rlimits), .sub = &rlimit_type),
@@ -505,7 +530,7 @@ TYPE(process_type, bc_process_t, 0, process_fields, process_validate);
 /* ---- root, mounts, hooks */
 
 static const struct spec_json_field root_fields[] = {
-    FLD(bc_spec_t, "path", K_STR, root_path, .flags = F_REQ),
+    FLD(bc_spec_t, "path", K_STR, root_path, .flags = F_REQ, .check = check_nonempty),
     FLD(bc_spec_t, "readonly", K_BOOL, root_readonly),
 };
 FLAT_TYPE(root_type, root_fields);

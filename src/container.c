@@ -158,6 +158,18 @@ struct record_ctx {
 	bc_state_t *st;
 };
 
+/* The init's pid and start time again, in a file of their own ("PID START\n"): when
+ * state.json is damaged, delete --force still finds the init to stop. */
+#define INIT_RECORD "init"
+
+static int container_write_init_record(int dirfd, const bc_state_t *st, bc_error_t **err)
+{
+	cleanup_free char *s =
+	    bc_xasprintf("%d %llu\n", (int)st->pid, (unsigned long long)st->start_time);
+
+	return bc_write_file_atomic_at(dirfd, INIT_RECORD, s, strlen(s), 0600, err);
+}
+
 /* Runs while the init waits for our go-ahead: a failure here kills it. */
 static int container_record(void *arg, pid_t pid, bc_error_t **err)
 {
@@ -165,7 +177,8 @@ static int container_record(void *arg, pid_t pid, bc_error_t **err)
 
 	r->st->pid = pid;
 	r->st->start_time = bc_proc_start_time(pid);
-	if (state_store_write(r->dirfd, r->st, err) < 0)
+	if (container_write_init_record(r->dirfd, r->st, err) < 0 ||
+	    state_store_write(r->dirfd, r->st, err) < 0)
 		return -1;
 	if (r->o->pid_file && container_write_pid_file(r->o->pid_file, pid, err) < 0)
 		return -1;
@@ -237,6 +250,8 @@ int container_create(const bc_create_opts_t *o, bc_created_t *out, bc_error_t **
 
 	if (state_store_check_id(o->id, err) < 0)
 		return -1;
+	if (o->pid_file && *o->pid_file == '\0')
+		return bc_error_set(err, 0, "--pid-file: empty path");
 	spec = container_load_spec(o, &raw, &len, err);
 	if (spec == NULL)
 		return -1;
@@ -729,14 +744,30 @@ static void container_kill_paused(int dirfd, const char *id)
 	cgroup_free(cg);
 }
 
-/* The cgroups an entry recorded, when its state is unreadable: best effort. */
-static void container_remove_cgroups_at(const char *root, const char *id)
+/* The init and the cgroups an entry recorded, when its state is unreadable: best effort.
+ * The init is stopped only if its start time is the recorded one (never a reused pid). */
+static void container_remove_unreadable(const char *root, const char *id)
 {
 	cleanup_free char *path = bc_xasprintf("%s/%s", root, id);
 	cleanup_close int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	cleanup_error bc_error_t *err = NULL;
+	cleanup_free char *rec = NULL;
+	bc_state_t st = {.id = (char *)id};
+	unsigned long long start = 0;
+	int pid = 0;
 
-	if (fd >= 0 && cgroup_remove(fd, &err) < 0)
+	if (fd < 0)
+		return;
+	if (bc_read_file_at(fd, INIT_RECORD, 64, &rec, NULL, NULL) == 0 &&
+	    sscanf(rec, "%d %llu", &pid, &start) == 2 && pid > 0) {
+		st.pid = pid;
+		st.start_time = start;
+		if (container_stop_init(&st, &err) < 0) {
+			bc_warn("%s", err->msg);
+			bc_error_freep(&err);
+		}
+	}
+	if (cgroup_remove(fd, &err) < 0)
 		bc_warn("%s", err->msg);
 }
 
@@ -763,7 +794,7 @@ int container_delete(const char *root, const char *id, bool force, bc_error_t **
 		if (force && unreadable) {
 			bc_warn("%s; removing the entry of container %s", (*err)->msg, id);
 			bc_error_freep(err);
-			container_remove_cgroups_at(root, id);
+			container_remove_unreadable(root, id);
 			goto remove;
 		}
 		return -1;

@@ -200,6 +200,8 @@ static int parse_global(int argc, char **argv, bc_global_opts_t *g, bool *system
 	while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_ROOT:
+			if (*optarg == '\0')
+				return cli_usage_error(NULL, err, "--root: empty path");
 			g->root = optarg;
 			break;
 		case OPT_LOG:
