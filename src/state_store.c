@@ -150,7 +150,10 @@ int state_store_lock(int dirfd, bool exclusive, bc_error_t **err)
 	cleanup_close int fd = -1;
 	struct stat st;
 
-	fd = openat(dirfd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+	/* Only an exclusive locker (create, delete, ...) makes the file: a reader that comes in
+	 * while delete empties the directory must not put a new lock file into it. */
+	fd = openat(dirfd, "lock",
+		    O_RDWR | (exclusive ? O_CREAT : 0) | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
 	if (fd < 0 && errno == ENOENT)
 		return bc_error_set_code(err, ENOENT, "container does not exist");
 	if (fd < 0)
@@ -262,11 +265,17 @@ int state_store_remove(int rootfd, const char *id, bc_error_t **err)
 					 "state entry of container `%s` is not a directory", id);
 	if (fd < 0)
 		return bc_error_errno(err, "opening state directory of container `%s`", id);
-	if (remove_contents(fd, id, err) < 0)
-		return -1;
-	if (unlinkat(rootfd, id, AT_REMOVEDIR) < 0 && errno != ENOENT)
-		return bc_error_errno(err, "removing state directory of container `%s`", id);
-	return 0;
+	/* Another command that opened the directory before us may still create its lock file
+	 * in it (an exclusive locker does): empty it again and retry. */
+	for (int tries = 0;; tries++) {
+		if (remove_contents(fd, id, err) < 0)
+			return -1;
+		if (unlinkat(rootfd, id, AT_REMOVEDIR) == 0 || errno == ENOENT)
+			return 0;
+		if (errno != ENOTEMPTY || tries == 9)
+			return bc_error_errno(err, "removing state directory of container `%s`",
+					      id);
+	}
 }
 
 static bool entry_is_dir(int rootfd, const struct dirent *de)
