@@ -537,33 +537,6 @@ no_trace() {
 	fi
 }
 
-# marked_except PID...: the processes carrying the test's mark (as helpers.bash's
-# marked_pids, in one grep: that loop costs seconds under bats' tracing), but those.
-marked_except() {
-	local f p x skip
-	# grep runs without the mark, or it would find itself.
-	for f in $(env -u "$MARK_VAR" grep -lzsx -- "$MARK_VAR=$BATS_TEST_TMPDIR" /proc/[0-9]*/environ); do
-		p=${f#/proc/}
-		p=${p%/environ}
-		skip=0
-		for x in "$$" "$BASHPID" "$@"; do [ "$p" = "$x" ] && skip=1; done
-		[ "$skip" = 1 ] || echo "$p"
-	done
-}
-
-# wait_marked_gone PID...: within 5 s, no marked process but those.
-wait_marked_gone() {
-	local i left
-	for ((i = 0; i < 50; i++)); do
-		left=$(marked_except "$@")
-		[ -z "$left" ] && return 0
-		sleep 0.1
-	done
-	echo "still running:" >&2
-	for p in $left; do echo "  $p: $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" >&2; done
-	return 1
-}
-
 # blocking_hook KIND: the only hook, of that kind: it says it runs (its pid, the host one
 # when it runs in our pid namespace, in $HOOKDIR/KIND.started) and waits until the fifo
 # $HOOKDIR/release is opened.  It carries the test's mark, so a hook left running fails the

@@ -24,34 +24,6 @@ need_killat() {
 	[ -x "$BATS_FILE_TMPDIR/killat" ] || skip "no C compiler (cc) to build tests/killat.c"
 }
 
-# marked_now PID...: the live processes carrying the test's mark, but those (one grep: a
-# shell loop over /proc costs seconds under bats' tracing).  Zombies have an empty environ.
-marked_now() {
-	local f p x skip
-	# grep runs without the mark, or it would find itself.
-	for f in $(env -u "$MARK_VAR" grep -lzsxF -- "$MARK_VAR=$BATS_TEST_TMPDIR" /proc/[0-9]*/environ); do
-		p=${f#/proc/}
-		p=${p%/environ}
-		skip=0
-		for x in "$$" "$BASHPID" "$@"; do [ "$p" = "$x" ] && skip=1; done
-		[ "$skip" = 1 ] || echo "$p"
-	done
-}
-
-# wait_marked_gone PID...: within 5 s, no marked process but those.
-# shellcheck disable=SC2120 # the PIDs are optional
-wait_marked_gone() {
-	local i left p
-	for ((i = 0; i < 50; i++)); do
-		left=$(marked_now "$@")
-		[ -z "$left" ] && return 0
-		sleep 0.1
-	done
-	echo "still running:" >&2
-	for p in $left; do echo "  $p: $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" >&2; done
-	return 1
-}
-
 # no_trace: no state entry, no cgroup named $CG anywhere, no marked process, no mount of the
 # test.
 no_trace() {
@@ -158,7 +130,7 @@ crash_creates() {
 # is barco or its sealed memfd copy): an exec that never reached its execve.
 half_made() {
 	local p exe
-	for p in $(marked_now "$@"); do
+	for p in $(marked_except "$@"); do
 		exe=$(readlink "/proc/$p/exe" 2>/dev/null) || continue
 		case $exe in
 		"$BARCO" | "$BARCO (deleted)" | /memfd:barco*) echo "$p" ;;
@@ -196,7 +168,7 @@ half_made() {
 			return 1
 		fi
 		# What did start is the container's: in its pid namespace, gone with it.
-		for p in $(marked_now "$init"); do
+		for p in $(marked_except "$init"); do
 			[ "$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" = "sleep 77 " ] || continue
 			[ "$(ns_of "$p" pid)" = "$(ns_of "$init" pid_for_children)" ] || {
 				echo "exec'd process $p is outside the container's pid namespace" >&2

@@ -114,6 +114,34 @@ marked_pids() {
 	done
 }
 
+# marked_except PID...: the processes carrying the test's mark, as marked_pids, but those
+# PIDs, in one grep (marked_pids' loop costs seconds under bats' tracing).  grep runs without
+# the mark, or it would find itself.
+marked_except() {
+	local f p x skip
+	for f in $(env -u "$MARK_VAR" grep -lzsxF -- "$MARK_VAR=$BATS_TEST_TMPDIR" /proc/[0-9]*/environ); do
+		p=${f#/proc/}
+		p=${p%/environ}
+		skip=0
+		for x in "$$" "$BASHPID" "$@"; do [ "$p" = "$x" ] && skip=1; done
+		[ "$skip" = 1 ] || echo "$p"
+	done
+}
+
+# wait_marked_gone PID...: within 5 s, no marked process but those; says which stay.
+# shellcheck disable=SC2120 # the PIDs are optional
+wait_marked_gone() {
+	local i left p
+	for ((i = 0; i < 50; i++)); do
+		left=$(marked_except "$@")
+		[ -z "$left" ] && return 0
+		sleep 0.1
+	done
+	echo "still running:" >&2
+	for p in $left; do echo "  $p: $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" >&2; done
+	return 1
+}
+
 # Wait up to 5 s for every marked process (or those LISTER prints) to go away; kill and
 # report those that stay.
 leftover_processes_gone() {
