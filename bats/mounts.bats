@@ -384,3 +384,34 @@ root_propagation() {
 	[ "$status" -eq 1 ]
 	barco delete -f ctr
 }
+
+# /sys/fs/cgroup on a v1 or hybrid host: one mount per host hierarchy, every one read-only,
+# nosuid, nodev and noexec, with a cgroup namespace (fresh mounts) and without one (binds).
+check_cgroup_tree() {
+	local want
+	want=$(awk '$5 ~ "^/sys/fs/cgroup/[^/]+$" && / - cgroup2? / {n++} END {print n + 0}' \
+		/proc/self/mountinfo)
+	[ "$want" -gt 0 ] || skip "no cgroup v1 hierarchy mounted under /sys/fs/cgroup (a v2 host)"
+	run_sh 'awk '\''$5 ~ "^/sys/fs/cgroup/[^/]+$" {print $5, $6}'\'' /proc/self/mountinfo
+		mkdir /sys/fs/cgroup/pids/barco-x 2>&1 || true'
+	assert_success
+	echo "$output"
+	[ "$(echo "$output" | grep -c '^/sys/fs/cgroup/')" -eq "$want" ]
+	local bad
+	bad=$(echo "$output" | grep '^/sys/fs/cgroup/' |
+		awk '{n = split($2, o, ","); f = 0
+			for (i = 1; i <= n; i++) if (o[i] ~ /^(ro|nosuid|nodev|noexec)$/) f++
+			if (f != 4) print}')
+	[ -z "$bad" ]
+	echo "$output" | grep -q 'Read-only file system'
+}
+
+@test "/sys/fs/cgroup (v1, cgroup namespace): each hierarchy is mounted ro,nosuid,nodev,noexec" {
+	update_config '.linux.namespaces |= (map(select(.type != "cgroup")) + [{type: "cgroup"}])'
+	check_cgroup_tree
+}
+
+@test "/sys/fs/cgroup (v1, no cgroup namespace): each hierarchy is bound ro,nosuid,nodev,noexec" {
+	update_config '.linux.namespaces |= map(select(.type != "cgroup"))'
+	check_cgroup_tree
+}

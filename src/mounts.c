@@ -756,7 +756,6 @@ static int mounts_cgroup_one(int tfd, const struct cg_hier *h, char *cgfile,
 	cleanup_close int sfd = -1, mfd = -1;
 	cleanup_free char *src = NULL, *data = NULL;
 	char path[32];
-	int r;
 
 	if (mkdirat(tfd, name, 0755) < 0 && errno != EEXIST)
 		return bc_error_errno(err, "%s: mkdir %s", shown, name);
@@ -765,15 +764,15 @@ static int mounts_cgroup_one(int tfd, const struct cg_hier *h, char *cgfile,
 		return bc_error_errno(err, "%s: open %s", shown, name);
 	mounts_fd_path(path, sizeof(path), sfd);
 	if (cgroupns) {
-		/* In its own cgroup namespace a fresh mount shows the namespace's root. */
+		/* In its own cgroup namespace a fresh mount shows the namespace's root.  It takes
+		 * the per-mount flags at once: no remount. */
 		data = strcmp(h->fstype, "cgroup") == 0 ? mounts_cgroup_data(h->super) : NULL;
-		r = mount("cgroup", path, h->fstype, 0, data);
-		src = bc_xstrdup(h->fstype);
-	} else {
-		src = mounts_cgroup_source(cgfile, h);
-		r = mount(src, path, NULL, MS_BIND, NULL);
+		if (mount("cgroup", path, h->fstype, o->flags & PER_MOUNT_FLAGS, data) < 0)
+			return bc_error_errno(err, "%s: mount %s on %s", shown, h->fstype, name);
+		return 0;
 	}
-	if (r < 0)
+	src = mounts_cgroup_source(cgfile, h);
+	if (mount(src, path, NULL, MS_BIND, NULL) < 0)
 		return bc_error_errno(err, "%s: mount %s on %s", shown, src, name);
 	mfd = openat(tfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (mfd < 0)
