@@ -266,7 +266,7 @@ int container_create(const bc_create_opts_t *o, bc_created_t *out, bc_error_t **
 		return -1;
 	guard.rootfd = rootfd;
 	guard.id = o->id;
-	lockfd = state_store_lock(dirfd, true, err);
+	lockfd = state_store_lock(dirfd, o->id, true, err);
 	if (lockfd < 0)
 		return -1;
 	/* Writable by anyone: the init opens it after switching to process.user (or as root of
@@ -306,7 +306,7 @@ static bc_state_t *container_open_at(int rootfd, const char *id, bool exclusive,
 	dirfd = state_store_open(rootfd, id, err);
 	if (dirfd < 0)
 		return NULL;
-	lockfd = state_store_lock(dirfd, exclusive, err);
+	lockfd = state_store_lock(dirfd, id, exclusive, err);
 	if (lockfd < 0)
 		return NULL;
 	st = state_store_read(dirfd, err);

@@ -145,7 +145,7 @@ int state_store_open(int rootfd, const char *id, bc_error_t **err)
 	return bc_error_errno(err, "opening state directory of container `%s`", id);
 }
 
-int state_store_lock(int dirfd, bool exclusive, bc_error_t **err)
+int state_store_lock(int dirfd, const char *id, bool exclusive, bc_error_t **err)
 {
 	cleanup_close int fd = -1;
 	struct stat st;
@@ -155,19 +155,19 @@ int state_store_lock(int dirfd, bool exclusive, bc_error_t **err)
 	fd = openat(dirfd, "lock",
 		    O_RDWR | (exclusive ? O_CREAT : 0) | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
 	if (fd < 0 && errno == ENOENT)
-		return bc_error_set_code(err, ENOENT, "container does not exist");
+		return bc_error_set_code(err, ENOENT, "container does not exist: %s", id);
 	if (fd < 0)
-		return bc_error_errno(err, "opening the container's lock file");
+		return bc_error_errno(err, "opening the lock file of container `%s`", id);
 	while (flock(fd, exclusive ? LOCK_EX : LOCK_SH) < 0) {
 		if (errno != EINTR)
-			return bc_error_errno(err, "locking the container's state");
+			return bc_error_errno(err, "locking the state of container `%s`", id);
 	}
 	/* The holder before us may have deleted the container while we waited; its
 	 * directory is then unlinked (no links left) though our fd still reaches it. */
 	if (fstat(dirfd, &st) < 0)
-		return bc_error_errno(err, "checking the container's state directory");
+		return bc_error_errno(err, "checking the state directory of container `%s`", id);
 	if (st.st_nlink == 0)
-		return bc_error_set_code(err, ENOENT, "container does not exist");
+		return bc_error_set_code(err, ENOENT, "container does not exist: %s", id);
 	return steal_fd(fd);
 }
 

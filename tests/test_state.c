@@ -633,7 +633,7 @@ START_TEST(test_remove)
 
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(state_store_write(fd, &st, &err), 0);
-	lock = state_store_lock(fd, true, &err);
+	lock = state_store_lock(fd, "c1", true, &err);
 	ck_assert_int_ge(lock, 0);
 	ck_assert_int_eq(mkfifoat(fd, "exec.fifo", 0600), 0);
 	ck_assert_int_eq(mkdirat(fd, "empty", 0700), 0);
@@ -647,8 +647,8 @@ START_TEST(test_remove)
 	close(lock);
 
 	/* The directory is gone: a late lock through the old fd says so. */
-	ck_assert_int_eq(state_store_lock(fd, true, &err), -1);
-	ck_assert_str_eq(err->msg, "container does not exist");
+	ck_assert_int_eq(state_store_lock(fd, "c1", true, &err), -1);
+	ck_assert_str_eq(err->msg, "container does not exist: c1");
 	ck_assert_int_eq(err->errnum, ENOENT);
 	bc_error_free(err);
 	err = NULL;
@@ -705,7 +705,7 @@ START_TEST(test_lock)
 	int lock;
 
 	ck_assert_int_ge(fd, 0);
-	lock = state_store_lock(fd, true, &err);
+	lock = state_store_lock(fd, "c1", true, &err);
 	ck_assert_msg(lock >= 0, "%s", err ? err->msg : "");
 	ck_assert_uint_eq(mode_at(fd, "lock"), 0600);
 	ck_assert_int_eq(try_lock_in_child(fd, LOCK_EX), 1);
@@ -714,7 +714,7 @@ START_TEST(test_lock)
 	ck_assert_int_eq(try_lock_in_child(fd, LOCK_EX), 0);
 
 	/* Shared locks admit readers and keep writers out. */
-	lock = state_store_lock(fd, false, &err);
+	lock = state_store_lock(fd, "c1", false, &err);
 	ck_assert_int_ge(lock, 0);
 	ck_assert_int_eq(try_lock_in_child(fd, LOCK_SH), 0);
 	ck_assert_int_eq(try_lock_in_child(fd, LOCK_EX), 1);
@@ -732,7 +732,7 @@ START_TEST(test_lock_waiter_sees_delete)
 	pid_t pid;
 
 	ck_assert_int_ge(fd, 0);
-	lock = state_store_lock(fd, true, &err);
+	lock = state_store_lock(fd, "c1", true, &err);
 	ck_assert_int_ge(lock, 0);
 	pid = fork();
 	ck_assert_int_ne(pid, -1);
@@ -741,9 +741,9 @@ START_TEST(test_lock_waiter_sees_delete)
 
 		/* The inherited descriptor shares the parent's lock; drop it to wait for real. */
 		close(lock);
-		if (state_store_lock(fd, true, &e) >= 0)
+		if (state_store_lock(fd, "c1", true, &e) >= 0)
 			_exit(1);
-		ok = strcmp(e->msg, "container does not exist") == 0 && e->errnum == ENOENT;
+		ok = strcmp(e->msg, "container does not exist: c1") == 0 && e->errnum == ENOENT;
 		_exit(ok ? 0 : 2);
 	}
 	usleep(200000);

@@ -26,8 +26,9 @@ int state_store_reserve(int rootfd, const char *id, bc_error_t **err);
 int state_store_open(int rootfd, const char *id, bc_error_t **err);
 
 /* Take an exclusive (or shared) flock on ROOT/ID's lock file; returns the lock fd, which
- * holds the lock until closed. */
-int state_store_lock(int dirfd, bool exclusive, bc_error_t **err);
+ * holds the lock until closed.  ENOENT: "container does not exist: ID" (deleted meanwhile);
+ * id is only for messages. */
+int state_store_lock(int dirfd, const char *id, bool exclusive, bc_error_t **err);
 
 /* state.json, atomically replaced (temp file + rename). */
 int state_store_write(int dirfd, const bc_state_t *st, bc_error_t **err);
