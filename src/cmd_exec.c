@@ -102,6 +102,8 @@ static int exec_option(int c, bc_exec_opts_t *o, struct exec_lists *l, char **ar
 		o->detach = true;
 		return 0;
 	case OPT_PID_FILE:
+		if (*optarg == '\0')
+			return cli_usage_error("exec", err, "--pid-file: empty path");
 		o->pid_file = optarg;
 		return 0;
 	case OPT_PRESERVE:

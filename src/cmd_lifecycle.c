@@ -52,6 +52,8 @@ int cli_create_option(int c, const char *cmd, bc_create_opts_t *o, const char **
 		*bundle = optarg;
 		return 1;
 	case 'P':
+		if (*optarg == '\0')
+			return cli_usage_error(cmd, err, "--pid-file: empty path");
 		o->pid_file = optarg;
 		return 1;
 	case 'C':

@@ -250,8 +250,6 @@ int container_create(const bc_create_opts_t *o, bc_created_t *out, bc_error_t **
 
 	if (state_store_check_id(o->id, err) < 0)
 		return -1;
-	if (o->pid_file && *o->pid_file == '\0')
-		return bc_error_set(err, 0, "--pid-file: empty path");
 	spec = container_load_spec(o, &raw, &len, err);
 	if (spec == NULL)
 		return -1;

@@ -908,8 +908,6 @@ int exec_run(const bc_exec_target_t *t, const bc_exec_opts_t *o, bc_error_t **er
 	struct exec_child x = {.spec = spec, .listener_fd = -1, .preserve_fds = o->preserve_fds};
 	int ret;
 
-	if (o->pid_file && *o->pid_file == '\0')
-		return bc_error_set(err, 0, "--pid-file: empty path");
 	if (exec_build_process(o, steal_ptr(spec->process), &p, err) < 0)
 		return -1;
 	spec->process = p;
