@@ -326,11 +326,13 @@ static bc_state_t *container_open_at(int rootfd, const char *id, bool exclusive,
 	return st;
 }
 
+/* As container_open_at, below the state root `root`; rootfd_out (optional) gets the root's fd. */
 static bc_state_t *container_open_ex(const char *root, const char *id, bool exclusive,
 				     int *dirfd_out, int *lockfd_out, bool *unreadable,
-				     bc_error_t **err)
+				     int *rootfd_out, bc_error_t **err)
 {
 	cleanup_close int rootfd = -1;
+	bc_state_t *st;
 
 	if (state_store_check_id(id, err) < 0)
 		return NULL;
@@ -341,13 +343,16 @@ static bc_state_t *container_open_ex(const char *root, const char *id, bool excl
 			       NULL;
 		return bc_error_errno(err, "open state directory %s", root), NULL;
 	}
-	return container_open_at(rootfd, id, exclusive, dirfd_out, lockfd_out, unreadable, err);
+	st = container_open_at(rootfd, id, exclusive, dirfd_out, lockfd_out, unreadable, err);
+	if (st && rootfd_out)
+		*rootfd_out = steal_fd(rootfd);
+	return st;
 }
 
 static bc_state_t *container_open(const char *root, const char *id, bool exclusive, int *dirfd_out,
 				  int *lockfd_out, bc_error_t **err)
 {
-	return container_open_ex(root, id, exclusive, dirfd_out, lockfd_out, NULL, err);
+	return container_open_ex(root, id, exclusive, dirfd_out, lockfd_out, NULL, NULL, err);
 }
 
 static bc_spec_t *container_saved_spec(int dirfd, bc_error_t **err)
@@ -780,7 +785,7 @@ int container_delete(const char *root, const char *id, bool force, bc_error_t **
 	cleanup_error bc_error_t *spec_err = NULL;
 	bool unreadable = false;
 
-	st = container_open_ex(root, id, true, &dirfd, &lockfd, &unreadable, err);
+	st = container_open_ex(root, id, true, &dirfd, &lockfd, &unreadable, NULL, err);
 	if (st == NULL) {
 		if (force && *err && (*err)->errnum == ENOENT &&
 		    strstr((*err)->msg, "does not exist")) {
@@ -979,7 +984,8 @@ int container_exec(const char *root, const char *id, const bc_exec_opts_t *o, bc
 	cleanup_close int rootfd = -1;
 	bc_exec_target_t t;
 
-	st = container_open(root, id, false, &dirfd, &lockfd, err);
+	/* The root's fd stays open for the seccomp cache. */
+	st = container_open_ex(root, id, false, &dirfd, &lockfd, NULL, &rootfd, err);
 	if (st == NULL)
 		return -1;
 	if (strcmp(st->status, "paused") == 0 && !o->ignore_paused)
@@ -999,8 +1005,6 @@ int container_exec(const char *root, const char *id, const bc_exec_opts_t *o, bc
 		return -1;
 	/* Not held while the process runs: kill, pause and delete must not wait for it. */
 	close(steal_fd(lockfd));
-	/* For the seccomp cache only: without it, exec compiles. */
-	rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	t = (bc_exec_target_t){
 	    .spec = spec, .state = st, .state_dirfd = dirfd, .pidfd = pidfd, .root_fd = rootfd};
 	return exec_run(&t, o, err);
