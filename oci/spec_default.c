@@ -148,9 +148,9 @@ static bc_linux_t *default_linux(bool rootless)
 	bc_linux_t *lx = bc_xcalloc(1, sizeof(*lx));
 
 	if (rootless) {
-		lx->uid_mappings = one_id_mapping((uint32_t)getuid());
+		lx->uid_mappings = one_id_mapping((uint32_t)geteuid());
 		lx->n_uid_mappings = 1;
-		lx->gid_mappings = one_id_mapping((uint32_t)getgid());
+		lx->gid_mappings = one_id_mapping((uint32_t)getegid());
 		lx->n_gid_mappings = 1;
 	} else {
 		/* Deny every device; the runtime's default devices are allowed on top. */

@@ -19,6 +19,7 @@
 #include "barco/cgroup_v1.h"
 #include "barco/cgroup_v2.h"
 #include "barco/log.h"
+#include "barco/rootless.h"
 #include "barco/util.h"
 #include "cgroup_internal.h"
 
@@ -754,6 +755,83 @@ static int relist_for_dirs(const cgroup_t *cg, cgroup_mode_t mode, const bc_reso
 	return 0;
 }
 
+static bool dir_writable(const char *dir)
+{
+	cleanup_free char *procs = bc_xasprintf("%s/cgroup.procs", dir);
+	cleanup_free char *ctl = bc_xasprintf("%s/cgroup.subtree_control", dir);
+
+	return access(dir, W_OK) == 0 && access(procs, W_OK) == 0 && access(ctl, W_OK) == 0;
+}
+
+/* Rootless mode: the caller's cgroup v2 directory, when it is delegated to us (the
+ * directory, its cgroup.procs and cgroup.subtree_control writable); NULL with *why set
+ * otherwise. */
+static char *rootless_delegated(cgroup_mode_t mode, char **why, bc_error_t **err)
+{
+	cgroup_t probe = {0};
+	cleanup_free char *dir = NULL;
+	const cgroup_hier_t *h = NULL;
+	const char *own;
+
+	if (mode != CGROUP_MODE_V2) {
+		*why = bc_xstrdup("the controllers are in cgroup v1 hierarchies, which are not "
+				  "delegated to users");
+		return NULL;
+	}
+	if (cg_load_hierarchies(&probe, mode, err) < 0)
+		return NULL;
+	for (size_t i = 0; i < probe.nh && h == NULL; i++)
+		if (probe.h[i].v2)
+			h = &probe.h[i];
+	if (h != NULL) {
+		own = h->own;
+		if (strcmp(h->root, "/") != 0 && bc_str_has_prefix(own, h->root))
+			own += strlen(h->root);
+		dir = bc_xasprintf("%s%s%s", h->mountpoint, *own == '/' ? "" : "/", own);
+	}
+	cgroup_hierarchies_free(probe.h, probe.nh);
+	if (dir == NULL) {
+		*why = bc_xstrdup("no cgroup2 hierarchy holds our cgroup");
+		return NULL;
+	}
+	if (!dir_writable(dir)) {
+		*why = bc_xasprintf("our cgroup %s is not delegated to uid %u (not writable)", dir,
+				    (unsigned int)geteuid());
+		return NULL;
+	}
+	return steal_ptr(dir);
+}
+
+/* Rootless mode: 1 to go on with cgroups, 0 to run without (a warning), -1 when the config
+ * asks for limits that cannot be applied. */
+static int rootless_cgroups(const bc_spec_t *spec, cgroup_mode_t mode, size_t n_files,
+			    bc_error_t **err)
+{
+	const bc_resources_t *res = spec->linux_ ? spec->linux_->resources : NULL;
+	const char *path = spec->linux_ ? spec->linux_->cgroups_path : NULL;
+	cleanup_free char *why = NULL;
+	cleanup_free char *dir = rootless_delegated(mode, &why, err);
+
+	if (dir != NULL) {
+		bc_debug("rootless: cgroup %s is delegated to us: cgroups used below it", dir);
+		return 1;
+	}
+	if (why == NULL)
+		return -1;
+	if (n_files > 0)
+		return bc_error_set(
+		    err, EPERM,
+		    "cgroup: rootless: linux.resources cannot be applied: writing "
+		    "cgroup limits needs a cgroup v2 subtree delegated to the caller, "
+		    "and %s; remove the limits or run barco in a delegated cgroup "
+		    "(systemd-run --user --scope -p Delegate=yes)",
+		    why);
+	bc_warn("cgroup: rootless: %s: the container runs in our cgroup%s%s", why,
+		path && *path ? "; linux.cgroupsPath ignored" : "",
+		res && res->n_devices > 0 ? "; linux.resources.devices not enforced" : "");
+	return 0;
+}
+
 int cgroup_enter(const bc_spec_t *spec, const char *id, pid_t pid, int state_dirfd, cgroup_t **out,
 		 bc_error_t **err)
 {
@@ -777,6 +855,13 @@ int cgroup_enter(const bc_spec_t *spec, const char *id, pid_t pid, int state_dir
 	if ((mode == CGROUP_MODE_V2 ? cgroup_v2_resource_files(res, &kv, &n, err)
 				    : cgroup_v1_resource_files(res, &kv, &n, err)) < 0)
 		return -1;
+	if (rootless_enabled()) {
+		ret = rootless_cgroups(spec, mode, n, err);
+		if (ret <= 0) {
+			cgroup_v2_kv_free(kv, n);
+			return ret;
+		}
+	}
 	if (mode == CGROUP_MODE_V2)
 		cgroup_v2_needed_controllers(kv, n, &ctls);
 	/* Without cgroupsPath: unique even when two state roots hold the same ID (as parallel
@@ -806,7 +891,10 @@ int cgroup_enter(const bc_spec_t *spec, const char *id, pid_t pid, int state_dir
 		ret = relist_for_dirs(cg, mode, res, &kv, &n, err);
 	if (ret == 0)
 		ret = write_resources(cg, mode, kv, n, err);
-	if (ret == 0)
+	/* Rootless: no device program (loading one needs CAP_BPF or CAP_SYS_ADMIN), as runc
+	 * skips it in a user namespace: no node can be made there, and the host's nodes bound
+	 * in keep the host's permissions. */
+	if (ret == 0 && !rootless_enabled())
 		ret = apply_devices(cg, spec, err);
 	if (ret == 0)
 		ret = enter_all(cg, pid, err);

@@ -8,6 +8,7 @@
 
 typedef struct bc_global_opts {
 	const char *root;
+	bool root_given; /* --root: else the default, or the rootless one */
 	const char *log_path;
 	bool json_log;
 	bool debug;

@@ -17,6 +17,7 @@
 #include "barco/hooks.h"
 #include "barco/cgroup.h"
 #include "barco/cgroup_stats.h"
+#include "barco/rootless.h"
 #include "barco/intelrdt.h"
 #include "barco/log.h"
 #include "barco/ns.h"
@@ -143,6 +144,8 @@ static bc_spec_t *container_load_spec(const bc_create_opts_t *o, char **raw, siz
 				    "process to run)"),
 		       NULL;
 	}
+	/* Before validation: the namespace it may add is checked like one the config lists. */
+	rootless_adjust_spec(spec);
 	if (ns_validate(spec, err) < 0 || caps_validate(spec->process->capabilities, err) < 0 ||
 	    bc_spec_check_sysctl_ns(spec, err) < 0 || intelrdt_check(spec, err) < 0) {
 		bc_spec_free(spec);

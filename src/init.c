@@ -371,7 +371,7 @@ void init_main(const bc_init_config_t *c)
 	/* Non-dumpable while we hold host resources: nothing in the container may ptrace us
 	 * or open our /proc/PID/{fd,exe,cwd,environ}.  execve resets it for the process.  An
 	 * unprivileged runtime writes our id maps only while we are dumpable: later. */
-	if (!(c->new_userns && geteuid() != 0) && prctl(PR_SET_DUMPABLE, 0) < 0) {
+	if (!c->unprivileged_maps && prctl(PR_SET_DUMPABLE, 0) < 0) {
 		bc_error_errno(&err, "make the init non-dumpable");
 		goto fail;
 	}
@@ -386,7 +386,7 @@ void init_main(const bc_init_config_t *c)
 	if (c->two_stage)
 		init_rearm_pdeathsig(c->sync_fd);
 	/* An unprivileged runtime has written our id maps by now: our turn to hide. */
-	if (c->new_userns && geteuid() != 0 && prctl(PR_SET_DUMPABLE, 0) < 0) {
+	if (c->unprivileged_maps && prctl(PR_SET_DUMPABLE, 0) < 0) {
 		bc_error_errno(&err, "make the init non-dumpable");
 		goto fail;
 	}

@@ -8,6 +8,7 @@
 
 #include "barco/cgroup.h"
 #include "barco/log.h"
+#include "barco/rootless.h"
 #include "barco/sealed_exe.h"
 #include "barco/state_store.h"
 #include "barco/util.h"
@@ -152,12 +153,16 @@ static void print_help(void)
 	for (const bc_command_t *c = cli_commands; c->name; c++)
 		printf("  %-8s %s\n", c->name, c->summary);
 	printf("\nGlobal options:\n"
-	       "  --root DIR              state directory (default: " BC_DEFAULT_ROOT ")\n"
+	       "  --root DIR              state directory (default: " BC_DEFAULT_ROOT
+	       ", rootless: see below)\n"
 	       "  --log FILE              write log messages to FILE\n"
 	       "  --log-format text|json  format of the log file (default: text)\n"
 	       "  --debug                 log debug messages\n"
 	       "  --systemd-cgroup        use the systemd cgroup driver (not supported)\n"
-	       "  --rootless[=true|false|auto]  accepted for compatibility\n"
+	       "  --rootless[=true|false|auto]  run as an unprivileged user (auto, the default:\n"
+	       "                          when not root): state in $XDG_RUNTIME_DIR/barco or\n"
+	       "                          /tmp/barco-UID, a user namespace added when the config\n"
+	       "                          has none, cgroups only where delegated\n"
 	       "  --cgroup-manager NAME   cgroupfs (default) or disabled (no cgroups)\n"
 	       "  -v, --version           print the version\n"
 	       "  -h, --help              print this help\n\n"
@@ -203,6 +208,7 @@ static int parse_global(int argc, char **argv, bc_global_opts_t *g, bool *system
 			if (*optarg == '\0')
 				return cli_usage_error(NULL, err, "--root: empty path");
 			g->root = optarg;
+			g->root_given = true;
 			break;
 		case OPT_LOG:
 			g->log_path = optarg;
@@ -220,7 +226,9 @@ static int parse_global(int argc, char **argv, bc_global_opts_t *g, bool *system
 			*systemd = true;
 			break;
 		case OPT_ROOTLESS:
-			break; /* accepted for compatibility */
+			if (rootless_set_mode(optarg, err) < 0)
+				return -1;
+			break;
 		case OPT_CGM:
 			if (cgroup_set_manager(optarg, err) < 0)
 				return -1;
@@ -246,6 +254,7 @@ int main(int argc, char **argv)
 	cleanup_error bc_error_t *err = NULL;
 	bc_global_opts_t g = {.root = BC_DEFAULT_ROOT};
 	const bc_command_t *cmd;
+	cleanup_free char *rootless_root = NULL;
 	bool systemd = false;
 	int idx, rc;
 
@@ -277,6 +286,14 @@ int main(int argc, char **argv)
 			     "--systemd-cgroup: the systemd cgroup driver is not "
 			     "supported; use the default cgroupfs driver");
 		goto out;
+	}
+	/* Unprivileged: the system's state root is not ours to write (rootless.h). */
+	if (!g.root_given && rootless_enabled() && strcmp(cmd->name, "spec") != 0 &&
+	    strcmp(cmd->name, "features") != 0) {
+		rootless_root = rootless_default_root(&err);
+		if (rootless_root == NULL)
+			goto out;
+		g.root = rootless_root;
 	}
 	/* Commands that put a process into a container run from a sealed copy of barco. */
 	if ((strcmp(cmd->name, "create") == 0 || strcmp(cmd->name, "run") == 0 ||

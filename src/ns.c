@@ -10,6 +10,7 @@
 
 #include "barco/log.h"
 #include "barco/ns.h"
+#include "barco/rootless.h"
 #include "barco/util.h"
 
 #ifndef CLONE_NEWTIME
@@ -221,19 +222,27 @@ static int ns_write_map(pid_t pid, const char *file, const bc_id_mapping_t *m, s
 int ns_write_id_maps(pid_t pid, const bc_spec_t *spec, bc_error_t **err)
 {
 	const bc_linux_t *l = spec->linux_;
+	bool root = geteuid() == 0;
+	char rel[64];
 
-	if (ns_write_map(pid, "uid_map", l->uid_mappings, l->n_uid_mappings, err) < 0)
-		return -1;
-	/* Without CAP_SETGID over the namespace (an unprivileged runtime), the kernel takes a
-	 * gid map only once setgroups is denied; the process then can't drop its groups. */
-	if (geteuid() != 0) {
-		char rel[64];
-
-		snprintf(rel, sizeof(rel), "%d/setgroups", (int)pid);
-		if (bc_procfs_write(rel, "deny", err) < 0)
+	/* Without CAP_SETUID/CAP_SETGID in our own namespace, the kernel takes from us only a
+	 * map of our own id; anything more goes through the setuid newuidmap/newgidmap, which
+	 * check it against /etc/subuid and /etc/subgid (rootless.h). */
+	if (root || rootless_map_is_own(l->uid_mappings, l->n_uid_mappings, geteuid())) {
+		if (ns_write_map(pid, "uid_map", l->uid_mappings, l->n_uid_mappings, err) < 0)
 			return -1;
-	}
-	if (ns_write_map(pid, "gid_map", l->gid_mappings, l->n_gid_mappings, err) < 0)
+	} else if (rootless_map_with_helper(pid, false, l->uid_mappings, l->n_uid_mappings, err) <
+		   0) {
 		return -1;
-	return 0;
+	}
+	if (root)
+		return ns_write_map(pid, "gid_map", l->gid_mappings, l->n_gid_mappings, err);
+	if (!rootless_map_is_own(l->gid_mappings, l->n_gid_mappings, getegid()))
+		return rootless_map_with_helper(pid, true, l->gid_mappings, l->n_gid_mappings, err);
+	/* Our own gid alone: the kernel takes it only once setgroups is denied (the process
+	 * could otherwise drop a group that denies it access). */
+	snprintf(rel, sizeof(rel), "%d/setgroups", (int)pid);
+	if (bc_procfs_write(rel, "deny", err) < 0)
+		return -1;
+	return ns_write_map(pid, "gid_map", l->gid_mappings, l->n_gid_mappings, err);
 }

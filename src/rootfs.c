@@ -385,23 +385,57 @@ static int rootfs_clear_node(int pfd, const char *base, const char *path, bc_err
 	return 0;
 }
 
+/* The host's node at path is the device d names: binding anything else would hand the
+ * container another device than the config asks for. */
+static int rootfs_host_device_check(const bc_device_t *d, mode_t mode, bc_error_t **err)
+{
+	static const char need[] = "creating a device node needs CAP_MKNOD in the host's user "
+				   "namespace (barco runs in a user namespace)";
+	struct stat st;
+
+	if (stat(d->path, &st) < 0)
+		return bc_error_errno(err, "mknod %s: %s, and the host has no %s to bind", d->path,
+				      need, d->path);
+	if ((st.st_mode & S_IFMT) != (mode & S_IFMT) ||
+	    (!S_ISFIFO(mode) &&
+	     (major(st.st_rdev) != (unsigned)d->major || minor(st.st_rdev) != (unsigned)d->minor)))
+		return bc_error_set(err, EPERM,
+				    "mknod %s (%c %lld:%lld): %s, and the host's %s is another "
+				    "device (%u:%u)",
+				    d->path, d->type, (long long)d->major, (long long)d->minor,
+				    need, d->path, major(st.st_rdev), minor(st.st_rdev));
+	return 0;
+}
+
 /* Where mknod is not allowed (a user namespace), bind the host's node, as runc does. */
-static int rootfs_bind_device(int pfd, const char *base, const char *path, bc_error_t **err)
+static int rootfs_bind_device(int pfd, const char *base, const bc_device_t *d, mode_t mode,
+			      bc_error_t **err)
 {
 	cleanup_close int fd = -1;
 	char target[32];
-	int f = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	int f;
 
+	if (rootfs_host_device_check(d, mode, err) < 0)
+		return -1;
+	f = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (f < 0)
-		return bc_error_errno(err, "mknod %s: create the bind target", path);
+		return bc_error_errno(err, "mknod %s: create the bind target", d->path);
 	close(f);
 	fd = openat(pfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return bc_error_errno(err, "mknod %s: open the bind target", path);
+	if (fd < 0) {
+		bc_error_errno(err, "mknod %s: open the bind target", d->path);
+		unlinkat(pfd, base, 0);
+		return -1;
+	}
 	rootfs_fd_path(target, sizeof(target), fd);
-	if (mount(path, target, NULL, MS_BIND, NULL) < 0)
-		return bc_error_errno(err, "mknod %s: not permitted, and binding the host's failed",
-				      path);
+	if (mount(d->path, target, NULL, MS_BIND, NULL) < 0) {
+		bc_error_errno(err,
+			       "mknod %s: not permitted (CAP_MKNOD), and binding the host's "
+			       "failed",
+			       d->path);
+		unlinkat(pfd, base, 0);
+		return -1;
+	}
 	return 0;
 }
 
@@ -450,7 +484,7 @@ static int rootfs_make_device(int rootfd, const bc_device_t *d, bc_error_t **err
 	r = mknodat(pfd, base, mode, makedev((unsigned)d->major, (unsigned)d->minor));
 	umask(old);
 	if (r < 0 && errno == EPERM)
-		return rootfs_bind_device(pfd, base, d->path, err);
+		return rootfs_bind_device(pfd, base, d, mode, err);
 	if (r < 0)
 		return bc_error_errno(err, "mknod %s", d->path);
 	if ((d->has_uid || d->has_gid) &&

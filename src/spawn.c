@@ -272,6 +272,7 @@ int spawn_init(const bc_spawn_opts_t *o, bc_spawn_result_t *res, bc_error_t **er
 	ic.sync_fd = sock_child;
 	ic.fifo_fd = fifo;
 	ic.new_userns = (flags & CLONE_NEWUSER) != 0;
+	ic.unprivileged_maps = ic.new_userns && geteuid() != 0;
 	ic.two_stage = ic.new_userns && ns_any_joined(&ic.ns);
 	ic.new_flags = flags;
 	ic.no_pivot = o->no_pivot;

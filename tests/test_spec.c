@@ -1443,10 +1443,10 @@ START_TEST(test_default_spec_rootless)
 	ck_assert_uint_eq(lx->n_namespaces, 6);
 	ck_assert_uint_eq(lx->n_uid_mappings, 1);
 	ck_assert_uint_eq(lx->uid_mappings[0].container_id, 0);
-	ck_assert_uint_eq(lx->uid_mappings[0].host_id, getuid());
+	ck_assert_uint_eq(lx->uid_mappings[0].host_id, geteuid());
 	ck_assert_uint_eq(lx->uid_mappings[0].size, 1);
 	ck_assert_uint_eq(lx->n_gid_mappings, 1);
-	ck_assert_uint_eq(lx->gid_mappings[0].host_id, getgid());
+	ck_assert_uint_eq(lx->gid_mappings[0].host_id, getegid());
 	ck_assert_uint_eq(lx->gid_mappings[0].size, 1);
 	ck_assert_ptr_null(lx->resources);
 	ck_assert_ptr_null(find_mount(s, "/sys/fs/cgroup"));

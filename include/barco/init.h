@@ -17,6 +17,10 @@ typedef struct bc_init_config {
 	int fifo_fd;	    /* O_PATH fd of exec.fifo; -1 for `exec`-style immediate start */
 	bc_ns_fds_t ns;	    /* namespaces to join */
 	bool new_userns;    /* the parent writes our id maps before we go on */
+	/* The runtime's euid is not 0: it writes our maps (itself or with newuidmap) only
+	 * while we are dumpable.  Decided by the runtime: our own geteuid() turns from the
+	 * overflow uid to 0 the moment our uid map is written, a race with the runtime. */
+	bool unprivileged_maps;
 	/* A new user namespace with other namespaces joined by path: join those first (still
 	 * privileged in the runtime's user namespace), then unshare the new ones and fork the
 	 * real init into them, as runc does.  new_flags are the namespaces to unshare. */
