@@ -15,6 +15,7 @@
 
 #include "barco/state_json.h"
 #include "barco/util.h"
+#include "spec_json.h"
 
 /* ---- generation ---- */
 
@@ -389,9 +390,14 @@ static int get_annotations(const char *name, yajl_val obj, bc_state_t *st, bc_er
 		yajl_val item = v->u.object.values[i];
 		const char *key = v->u.object.keys[i];
 
-		if (!YAJL_IS_STRING(item))
-			return bc_error_set(err, 0, "%s: annotations.%s: expected a string, got %s",
-					    name, key, type_name(item));
+		if (!YAJL_IS_STRING(item)) {
+			/* The key is document text: escaped, so the message stays one line. */
+			cleanup_free char *q = spec_json_show(key);
+
+			return bc_error_set(err, 0,
+					    "%s: annotations.%.*s: expected a string, got %s", name,
+					    (int)strlen(q) - 2, q + 1, type_name(item));
+		}
 		st->annotations[i].key = bc_xstrdup(key);
 		st->annotations[i].value = bc_xstrdup(item->u.string);
 		st->n_annotations++;
@@ -402,14 +408,16 @@ static int get_annotations(const char *name, yajl_val obj, bc_state_t *st, bc_er
 static int check_status(const char *name, const char *status, bc_error_t **err)
 {
 	static const char *const known[] = {"creating", "created", "running", "stopped", "paused"};
+	cleanup_free char *q = NULL;
 
 	for (size_t i = 0; i < BC_ARRAY_SIZE(known); i++)
 		if (strcmp(status, known[i]) == 0)
 			return 0;
+	q = spec_json_show(status);
 	return bc_error_set(err, 0,
-			    "%s: status: invalid value \"%s\" (expected creating, created, "
+			    "%s: status: invalid value %s (expected creating, created, "
 			    "running, stopped or paused)",
-			    name, status);
+			    name, q);
 }
 
 static int fill_state(const char *name, yajl_val root, bc_state_t *st, bc_error_t **err)
