@@ -426,7 +426,8 @@ static int v2_kill(const cgroup_t *cg, bc_error_t **err)
 
 static bool pid_in(const pid_t *v, size_t n, pid_t pid)
 {
-	return bsearch(&pid, v, n, sizeof(*v), pid_cmp) != NULL;
+	/* v is NULL before the first round: bsearch's base must not be, even for n == 0. */
+	return n > 0 && bsearch(&pid, v, n, sizeof(*v), pid_cmp) != NULL;
 }
 
 /* Signal each listed pid not signalled yet; *fresh counts them. */
@@ -445,7 +446,8 @@ static void signal_new(const pid_t *pids, size_t n, pid_t **done, size_t *ndone,
 		pids_add(done, ndone, pids[i]);
 		(*fresh)++;
 	}
-	qsort(*done, *ndone, sizeof(**done), pid_cmp);
+	if (*fresh > 0)
+		qsort(*done, *ndone, sizeof(**done), pid_cmp);
 }
 
 int cgroup_signal_all(const cgroup_t *cg, int sig, bc_error_t **err)

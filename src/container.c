@@ -549,7 +549,9 @@ int container_ns_pids(const bc_state_t *st, const char *what, pid_t **pids, size
 		}
 		(*pids)[(*n)++] = (pid_t)pid;
 	}
-	qsort(*pids, *n, sizeof(**pids), container_pid_cmp);
+	/* None found (the init exited meanwhile): *pids is NULL, which qsort must not get. */
+	if (*n > 1)
+		qsort(*pids, *n, sizeof(**pids), container_pid_cmp);
 	return 0;
 }
 
