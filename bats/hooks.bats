@@ -18,6 +18,7 @@ cat >"$dir/$name.json"
 echo "$name" >>"$dir/order"
 cat /proc/sys/kernel/hostname >"$dir/$name.hostname"
 readlink /proc/self/ns/mnt >"$dir/$name.mntns"
+readlink /proc/self/ns/pid >"$dir/$name.pidns"
 exit "${3:-0}"
 EOF
 	chmod 755 "$BATS_TEST_TMPDIR/hook.sh"
@@ -168,6 +169,29 @@ EOF
 		[ "$(cat "$HOOKS/$h.hostname")" = "$(hostname)" ]
 		[ "$(cat "$HOOKS/$h.mntns")" = "$(readlink /proc/self/ns/mnt)" ]
 	done
+}
+
+@test "with a pid namespace joined by path, prestart, createRuntime and poststart still run in the runtime's" {
+	update_config '.process.args = ["sleep", "100"]'
+	create_ctr other
+	local other_ns
+	other_ns=$(ns_of "$(pid_of other)" pid)
+	# To join it, barco enters that pid namespace for its children just before the clone; its
+	# hooks (forked later) must not start there.
+	update_config --arg p "/proc/$(pid_of other)/ns/pid" \
+		'.linux.namespaces |= map(if .type == "pid" then .path = $p else . end)'
+	add_hook prestart "$(host_hook prestart)"
+	add_hook createRuntime "$(host_hook createRuntime)"
+	add_hook poststart "$(host_hook poststart)"
+	create_ctr ctr
+	barco start ctr
+	wait_for_file "$HOOKS/poststart.pidns"
+	[ "$(ns_of "$(pid_of ctr)" pid)" = "$other_ns" ]
+	for h in prestart createRuntime poststart; do
+		[ "$(cat "$HOOKS/$h.pidns")" = "$(readlink /proc/self/ns/pid)" ]
+	done
+	barco delete -f ctr
+	barco delete -f other
 }
 
 @test "createContainer runs in the container's namespaces, before pivot_root" {

@@ -169,10 +169,31 @@ static int ns_write_time_offsets(const bc_linux_t *l, bc_error_t **err)
 	return 0;
 }
 
-int ns_prepare_parent(const bc_spec_t *spec, const bc_ns_fds_t *fds, bc_error_t **err)
+/* The runtime's own namespace of type T for its children, to go back to after the clone. */
+static int ns_save_own(enum bc_ns_type t, bc_ns_fds_t *saved, bc_error_t **err)
+{
+	cleanup_close int dir = bc_procfs_open("self/ns", O_PATH | O_DIRECTORY, err);
+	cleanup_free char *name = bc_xasprintf("%s_for_children", bc_ns_proc_name(t));
+
+	if (dir < 0)
+		return -1;
+	saved->fd[t] = openat(dir, name, O_RDONLY | O_CLOEXEC);
+	if (saved->fd[t] < 0)
+		return bc_error_errno(err, "open /proc/self/ns/%s", name);
+	return 0;
+}
+
+int ns_prepare_parent(const bc_spec_t *spec, const bc_ns_fds_t *fds, bc_ns_fds_t *saved,
+		      bc_error_t **err)
 {
 	const bc_namespace_t *time_ns = bc_spec_namespace(spec, BC_NS_TIME);
 
+	for (int i = 0; i < BC_NS_TYPE_COUNT; i++)
+		saved->fd[i] = -1;
+	if (fds->fd[BC_NS_PID] >= 0 && ns_save_own(BC_NS_PID, saved, err) < 0)
+		return -1;
+	if (time_ns && ns_save_own(BC_NS_TIME, saved, err) < 0)
+		return -1;
 	if (ns_setns(fds, BC_NS_PID, err) < 0)
 		return -1;
 	if (fds->fd[BC_NS_TIME] >= 0 && ns_setns(fds, BC_NS_TIME, err) < 0)
@@ -184,6 +205,21 @@ int ns_prepare_parent(const bc_spec_t *spec, const bc_ns_fds_t *fds, bc_error_t 
 			return -1;
 	}
 	return 0;
+}
+
+/* Left in the container's namespaces, the runtime would run its createRuntime, prestart and
+ * (run's) poststart hooks there, and LeakSanitizer's helper thread could not see the runtime
+ * it must stop.  Going back takes CAP_SYS_ADMIN over the runtime's own namespace, which a
+ * runtime in a user namespace of its own may lack: then things stay as they were. */
+void ns_restore_parent(bc_ns_fds_t *saved)
+{
+	for (int i = 0; i < BC_NS_TYPE_COUNT; i++) {
+		if (saved->fd[i] >= 0 &&
+		    setns(saved->fd[i], bc_ns_clone_flag((enum bc_ns_type)i)) < 0)
+			bc_debug("back to the runtime's own %s namespace for its children: %s",
+				 bc_ns_type_name((enum bc_ns_type)i), strerror(errno));
+	}
+	ns_close_fds(saved);
 }
 
 int ns_join(const bc_ns_fds_t *fds, bc_error_t **err)

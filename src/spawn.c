@@ -237,6 +237,7 @@ int spawn_init(const bc_spawn_opts_t *o, bc_spawn_result_t *res, bc_error_t **er
 	cleanup_child pid_t pid = 0;
 	cleanup_seccomp_prog bc_seccomp_prog_t *prog = NULL;
 	bc_init_config_t ic = {0};
+	bc_ns_fds_t own_ns;
 	int sv[2], flags, ret;
 
 	res->pid = 0;
@@ -260,7 +261,8 @@ int spawn_init(const bc_spawn_opts_t *o, bc_spawn_result_t *res, bc_error_t **er
 		return bc_error_errno(err, "open exec.fifo");
 	if (ns_open_paths(spec, &ic.ns, err) < 0)
 		return -1;
-	if (ns_prepare_parent(spec, &ic.ns, err) < 0) {
+	if (ns_prepare_parent(spec, &ic.ns, &own_ns, err) < 0) {
+		ns_restore_parent(&own_ns);
 		ns_close_fds(&ic.ns);
 		return -1;
 	}
@@ -289,6 +291,8 @@ int spawn_init(const bc_spawn_opts_t *o, bc_spawn_result_t *res, bc_error_t **er
 		return bc_error_errno(err, "become a child subreaper");
 	}
 	pid = spawn_clone(ic.two_stage ? 0 : flags);
+	if (pid != 0)
+		ns_restore_parent(&own_ns);
 	if (pid < 0) {
 		pid = 0;
 		ns_close_fds(&ic.ns);

@@ -28,8 +28,14 @@ bool ns_any_joined(const bc_ns_fds_t *fds);
 
 /* In the runtime, just before clone: join the pid namespace given by path (only affects the
  * children) and create the time namespace with its offsets (only possible by unshare, and
- * the offsets must be written before a process enters it). */
-int ns_prepare_parent(const bc_spec_t *spec, const bc_ns_fds_t *fds, bc_error_t **err);
+ * the offsets must be written before a process enters it).  The runtime's own namespaces for
+ * its children are kept in *saved, for ns_restore_parent (also after a failure here). */
+int ns_prepare_parent(const bc_spec_t *spec, const bc_ns_fds_t *fds, bc_ns_fds_t *saved,
+		      bc_error_t **err);
+
+/* In the runtime, right after clone: back to its own pid and time namespaces for whatever it
+ * forks later (hooks run in the runtime namespace), and close *saved. */
+void ns_restore_parent(bc_ns_fds_t *saved);
 
 /* In the init: join every namespace opened by ns_open_paths but pid, user first. */
 int ns_join(const bc_ns_fds_t *fds, bc_error_t **err);
