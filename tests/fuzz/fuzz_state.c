@@ -19,22 +19,8 @@
 #include "barco/error.h"
 #include "barco/state_json.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void die(const char *what, const char *detail)
-{
-	fprintf(stderr, "fuzz_state: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
-	abort();
-}
-
-static void check_message(const bc_error_t *err)
-{
-	if (err == NULL || err->msg == NULL || err->msg[0] == '\0')
-		die("an error without a message", NULL);
-	for (const char *c = err->msg; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			die("a control character in an error message", err->msg);
-}
+#define FUZZ_NAME "fuzz_state"
+#include "fuzz_common.h"
 
 static bool str_same(const char *a, const char *b)
 {
