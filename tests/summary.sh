@@ -37,37 +37,33 @@ tap() {
 		failed=$((failed + 1))
 		return
 	fi
-	# A log that closes with its own "N passed, N failed" line (asan-bats.sh, valgrind-cli.sh).
+	# A log that closes with its own "N passed, N failed" line (asan-bats.sh, valgrind-cli.sh),
+	# or TAP.
 	last=$(tail -n 1 "$file")
+	skipped=
 	if echo "$last" | grep -q -x -E '[0-9]+ passed, [0-9]+ failed'; then
 		pass=${last%% *}
 		fail=$(echo "$last" | sed -E 's/.*, ([0-9]+) failed/\1/')
-		if [ "$pass" -eq 0 ] && [ "$fail" -eq 0 ]; then
-			echo "summary: no test passed in $file"
-			fail=1
-		fi
-		echo "$label: $pass passed, $fail failed"
-		total=$((total + pass))
-		failed=$((failed + fail))
-		return
-	fi
-	plan=$(sed -n -E 's/^1\.\.([0-9]+)$/\1/p' "$file" | head -n 1)
-	pass=$(grep -c -E '^ok [0-9]+' "$file" | tr -d ' ')
-	skip=$(grep -c -E '^ok [0-9]+ .*# skip' "$file" | tr -d ' ')
-	fail=$(grep -c -E '^not ok [0-9]+' "$file" | tr -d ' ')
-	pass=$((pass - skip))
-	if [ -z "$plan" ]; then
-		echo "summary: $file has no plan line (the run broke off?)"
-		fail=$((fail + 1))
 	else
-		missing=$((plan - pass - skip - fail))
-		[ "$missing" -gt 0 ] && fail=$((fail + missing))
+		plan=$(sed -n -E 's/^1\.\.([0-9]+)$/\1/p' "$file" | head -n 1)
+		pass=$(grep -c -E '^ok [0-9]+' "$file" | tr -d ' ')
+		skip=$(grep -c -E '^ok [0-9]+ .*# skip' "$file" | tr -d ' ')
+		fail=$(grep -c -E '^not ok [0-9]+' "$file" | tr -d ' ')
+		pass=$((pass - skip))
+		skipped=", $skip skipped"
+		if [ -z "$plan" ]; then
+			echo "summary: $file has no plan line (the run broke off?)"
+			fail=$((fail + 1))
+		else
+			missing=$((plan - pass - skip - fail))
+			[ "$missing" -gt 0 ] && fail=$((fail + missing))
+		fi
 	fi
 	if [ "$pass" -eq 0 ] && [ "$fail" -eq 0 ]; then
 		echo "summary: no test passed in $file"
 		fail=1
 	fi
-	echo "$label: $pass passed, $fail failed, $skip skipped"
+	echo "$label: $pass passed, $fail failed$skipped"
 	total=$((total + pass))
 	failed=$((failed + fail))
 }
